@@ -42,6 +42,12 @@ describe("satellite command", () => {
     assert.match(bad.stdout, /actual \{ kind: "page".*severity: "critical"/);
   });
 
+  it("test: the README's example rule and its test pass", () => {
+    const r = satellite("test", "test/fixtures/readme");
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /^2 passed, 0 failed$/m);
+  });
+
   it("test: fails when no test is found, so a mistyped path never passes", () => {
     const r = satellite("test", "test/fixtures/rules");
     assert.equal(r.code, 1);
