@@ -148,7 +148,7 @@ export function showIntent(i: Intent): string {
     case "page":
       return `{ kind: "page", rule: ${JSON.stringify(i.rule)}, key: ${JSON.stringify(i.key)}, severity: "${i.severity}", summary: ${JSON.stringify(i.summary)}, time: ${i.time} }`;
     case "resolve":
-      return `{ kind: "resolve", rule: ${JSON.stringify(i.rule)}, key: ${JSON.stringify(i.key)}, time: ${i.time} }`;
+      return `{ kind: "resolve", rule: ${JSON.stringify(i.rule)}, key: ${JSON.stringify(i.key)}${i.summary === undefined ? "" : `, summary: ${JSON.stringify(i.summary)}`}, time: ${i.time} }`;
     case "drain":
     case "blacklist":
     case "restore":

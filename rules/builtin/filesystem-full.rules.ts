@@ -1,0 +1,58 @@
+/**
+ * filesystem-full: page before a filesystem fills up. Satellite's
+ * `percentage-used` check judged each sample against one threshold, so a
+ * disk at 89.9–90.1 % paged and resolved on every sample; here each
+ * filesystem of each host goes through `hysteresis`: it pages above
+ * `TRIGGER_USED` and resolves only once back at or under `HOLD_USED`.
+ *
+ * - Input: `system.filesystem.used.pct <mount point>` (services.ts), the
+ *   used fraction 0..1; one alert per host and mount point.
+ * - Used > `TRIGGER_USED` → error page "filesystem full".
+ * - Resolves when used ≤ `HOLD_USED`, or when the filesystem stops
+ *   reporting (unmounted, or its host went silent: host-expired pages for
+ *   that); if it comes back still above `HOLD_USED`, it pages again.
+ * - No drain: a full scratch disk is fixed by cleaning up, and the tasks that
+ *   fill it are better caught by their own failures (task-black-hole).
+ */
+import { defineRules, type Event } from "satellite";
+import { mountPointOf } from "./services.ts";
+
+/** Page when more than this fraction of the filesystem is used. */
+const TRIGGER_USED = 0.9;
+
+/** Keep the page open while more than this fraction is used. */
+const HOLD_USED = 0.85;
+
+function subject(e: Event): string {
+  return `${e.host}:${mountPointOf(e) ?? e.service}`;
+}
+
+function percent(fraction: number | undefined): string {
+  return fraction === undefined ? "?" : `${Math.round(fraction * 100)}%`;
+}
+
+export default defineRules((r) => {
+  const page = r.page({
+    name: "filesystem full",
+    severity: "error",
+    subject,
+    summary: (e) => `${e.host}: ${mountPointOf(e) ?? e.service} is ${percent(e.metric)} full`,
+  });
+  const resolve = r.resolve({
+    name: "filesystem full",
+    subject,
+    summary: (e) => (e.state === "expired" ? `${mountPointOf(e) ?? e.service} stopped reporting` : `${mountPointOf(e) ?? e.service} is down to ${percent(e.metric)}`),
+  });
+  const isFull = (e: Event): boolean => e.state === "critical";
+
+  return r.where(
+    (e) => mountPointOf(e) !== undefined,
+    r.by(["host", "service"], () =>
+      r.hysteresis(
+        { triggerAbove: TRIGGER_USED, holdAbove: HOLD_USED },
+        // Pass only when "full" flips: full → page; full → ok or expired → resolve.
+        r.changed({ key: isFull, init: false }, r.split([[isFull, page]], resolve)),
+      ),
+    ),
+  );
+});

@@ -1,0 +1,72 @@
+/**
+ * host-expired: a host that stops reporting is taken out of scheduling and
+ * someone is told. Satellite's `(where* expired? off-host)`, which took a
+ * host out when any one of its checks expired and never said so; here the
+ * signal is the host's heartbeat, the drain says "silent" (not a failed
+ * check: anchors E, "mark expired hosts differently from failed ones"), and
+ * a warning page goes out.
+ *
+ * - A host is silent when its heartbeat expires (the index sends the expiry
+ *   the moment the heartbeat's ttl runs out). A host that has never sent a
+ *   heartbeat (a plain Riemann client) is silent when every service it
+ *   reported has expired.
+ * - Silent → drain (reason "silent") and a warning page "host gone silent",
+ *   one alert per host.
+ * - Reporting again (a live heartbeat; for a host without heartbeats, any
+ *   live event) → restore, and resolve the page.
+ * - The first verdict about a host is always sent, so a host seen reporting
+ *   for the first time is restored: the scheduler remembers a "silent" drain
+ *   across an engine restart, this rule does not.
+ * - A host silent for `FORGET_AFTER_SECONDS` is forgotten: its drain stays
+ *   (it is lifted when the host reports again) and its page stays open until
+ *   someone resolves it.
+ */
+import { defineRules, EXPIRED, isClusterEvent, isExpired, type Event } from "satellite";
+import { HEARTBEAT } from "./services.ts";
+
+/** How long a silent host is remembered (its page resolved on return), in seconds: a week. */
+const FORGET_AFTER_SECONDS = 7 * 24 * 3600;
+
+/** The drain reason; the scheduler shows it next to the host. */
+const REASON = "silent";
+
+export default defineRules((r) => {
+  const drain = r.drain({ reason: REASON });
+  const restore = r.restore({ reason: "reporting again" });
+  const page = r.page({ name: "host gone silent", severity: "warning", subject: (e) => e.host, summary: (e) => `host gone silent: ${e.host} stopped reporting` });
+  const resolve = r.resolve({ name: "host gone silent", subject: (e) => e.host, summary: (e) => `${e.host} is reporting again` });
+
+  function perHost(): (e: Event) => void {
+    let hasHeartbeat = false;
+    /** Services of a host without heartbeats that are still live. */
+    const liveServices = new Set<string>();
+    let alive: boolean | undefined;
+    return function watchHost(e: Event): void {
+      const live = e.state !== EXPIRED && !isExpired(e, r.now());
+      let now: boolean;
+      if (e.service === HEARTBEAT) {
+        hasHeartbeat = true;
+        liveServices.clear();
+        now = live;
+      } else if (hasHeartbeat) {
+        return;
+      } else {
+        if (live) liveServices.add(e.service);
+        else liveServices.delete(e.service);
+        now = liveServices.size > 0;
+      }
+      if (now === alive) return;
+      const before = alive;
+      alive = now;
+      if (now) {
+        restore(e);
+        if (before === false) resolve(e);
+      } else {
+        drain(e);
+        page(e);
+      }
+    };
+  }
+
+  return r.where((e) => !isClusterEvent(e), r.by("host", perHost, { idleSeconds: FORGET_AFTER_SECONDS }));
+});
