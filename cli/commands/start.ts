@@ -1,77 +1,75 @@
 /**
- * `satellite start`: the all-in-one mode on one machine. Today that is the
- * engine on the wall clock with the built-in rules and a hot-reloaded user
- * rules directory, intents logged one per line; transport, collector,
- * alerting, scheduler and the web page join it as their parts land.
+ * `satellite start`: the all-in-one mode on one machine — the engine with
+ * the built-in rules and a hot-reloaded user rules directory, the Riemann
+ * protocol on 5555 and the HTTP API on 5001, intents logged one per line.
+ * The collector, alerting, scheduler and web page join as their parts land.
  */
-import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
-import { formatReloadErrors, RuleManager } from "../../rules/manager.ts";
-import { RealClock } from "../../streams/clock.ts";
-import { Engine } from "../../streams/engine.ts";
-import { fanout } from "../../streams/stream.ts";
+import { AppStartError, startApp } from "../app.ts";
 import type { ExitCode } from "../main.ts";
 import { DEFAULT_RULES_DIR } from "./test.ts";
 
-/** Where the shipped rule library lives. */
-export const BUILTIN_RULES_DIR = fileURLToPath(new URL("../../rules/builtin", import.meta.url));
-
-/** Options of `start`. */
+/** Options of `start`, as commander parses them. */
 interface StartOptions {
   readonly rules: string;
   readonly builtin: boolean;
+  readonly host: string;
+  readonly httpPort: string;
+  readonly riemannPort: string;
 }
 
 function log(line: string): void {
   process.stdout.write(`${new Date().toISOString()} ${line}\n`);
 }
 
+function port(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new AppStartError(`${flag} must be an integer from 0 to 65535, got "${value}"`);
+  return n;
+}
+
 /** Registers `start` on `program`. */
 export function registerStart(program: Command, exit: ExitCode): void {
   program
     .command("start")
-    .description("run Satellite on this machine with embedded defaults (engine, built-in rules, your rules directory)")
+    .description("run Satellite on this machine with embedded defaults (engine, built-in rules, your rules, Riemann port, HTTP API)")
     .option("-r, --rules <dir>", "your rules directory, hot-reloaded on change", DEFAULT_RULES_DIR)
     .option("--no-builtin", "do not load the built-in rule library")
+    .option("--host <address>", "address the servers bind", "127.0.0.1")
+    .option("--http-port <port>", "HTTP API port (0 = any free port)", "5001")
+    .option("--riemann-port <port>", "Riemann protocol TCP and UDP port (0 = any free port)", "5555")
     .action(async (opts: StartOptions) => {
       exit.code = await start(opts);
     });
 }
 
 async function start(opts: StartOptions): Promise<number> {
-  const clock = new RealClock();
-  const engine = new Engine({ clock, onException: (e) => log(`rule error on ${e.host}: ${e.description ?? ""}`) });
-  const managers: RuleManager[] = [];
-  const dirs = [...(opts.builtin ? [BUILTIN_RULES_DIR] : []), ...(existsSync(opts.rules) ? [opts.rules] : [])];
-  for (const dir of dirs) {
-    const manager = new RuleManager({ dir, clock, onRuleError: (rule, error) => log(`rule ${rule} threw: ${String(error)}`) });
-    const result = await manager.reload();
-    if (!result.ok) {
-      process.stderr.write(`satellite: the rules in ${dir} do not load:\n${formatReloadErrors(result.errors)}\n`);
-      return 1;
-    }
-    log(`loaded ${result.added.length} rules file(s) from ${dir} in ${result.durationMs.toFixed(0)} ms: ${result.added.join(", ")}`);
-    manager.watch({
-      onReload: (r) => log(r.ok ? `reloaded ${dir}: changed [${r.changed.join(", ")}], added [${r.added.join(", ")}], removed [${r.removed.join(", ")}]` : `reload of ${dir} rejected, previous rules keep running:\n${formatReloadErrors(r.errors)}`),
+  let app;
+  try {
+    app = await startApp({
+      builtinRules: opts.builtin,
+      rulesDir: opts.rules,
+      host: opts.host,
+      httpPort: port(opts.httpPort, "--http-port"),
+      riemannPort: port(opts.riemannPort, "--riemann-port"),
+      log,
     });
-    managers.push(manager);
+  } catch (err) {
+    process.stderr.write(`satellite: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
   }
-  engine.setStream(fanout(engine.ctx, "rules", managers.map((m) => m.stream)));
-  if (!existsSync(opts.rules)) log(`no rules directory at ${opts.rules} (create it, or pass --rules DIR, to add your own rules)`);
-  log("engine only: transport (Kafka, Riemann protocol, HTTP), collector, PagerDuty, scheduler and web UI arrive in later milestones. Ctrl-C stops.");
-
-  await new Promise<void>((resolve) => {
-    // Keeps the process alive until a signal: the engine's own timers are unref'd.
+  log("ready. The collector, PagerDuty, the scheduler and the web UI arrive in later milestones; intents are logged here. Ctrl-C stops.");
+  const signal = await new Promise<string>((resolve) => {
+    // Keeps the process alive until a signal even when nothing else would.
     const keepAlive = setInterval(() => {}, 1 << 30);
-    const stop = (signal: string): void => {
-      log(`${signal}: stopping`);
+    const stop = (name: string): void => {
       clearInterval(keepAlive);
-      resolve();
+      resolve(name);
     };
     process.once("SIGINT", () => stop("SIGINT"));
     process.once("SIGTERM", () => stop("SIGTERM"));
   });
-  for (const m of managers) m.close();
+  log(`${signal}: stopping`);
+  await app.close();
   return 0;
 }

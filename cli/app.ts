@@ -1,0 +1,105 @@
+/**
+ * The one place where Satellite's parts are wired together for a process:
+ * engine and clock, rule managers (built-in library and the user's
+ * directory, hot-reloaded), and the edges (Riemann protocol, HTTP API).
+ * Commands (`start`, later `engine`) call `startApp` with their options and
+ * `close()` on shutdown, so the wiring is written once.
+ */
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { startApiServer, type ApiServer } from "../api/index.ts";
+import { startRiemannServer, type RiemannServer } from "../riemann/index.ts";
+import { formatReloadErrors, RuleManager } from "../rules/manager.ts";
+import { RealClock, type Clock } from "../streams/clock.ts";
+import { Engine } from "../streams/engine.ts";
+import { fanout } from "../streams/stream.ts";
+
+/** Where the shipped rule library lives. */
+export const BUILTIN_RULES_DIR = fileURLToPath(new URL("../rules/builtin", import.meta.url));
+
+/** What a process runs; every field has a default suitable for one machine. */
+export interface AppOptions {
+  /** Load `rules/builtin`. Default true. */
+  readonly builtinRules?: boolean;
+  /** The user's rules directory; skipped (with a log line) when it does not exist. */
+  readonly rulesDir?: string | undefined;
+  /** Address the servers bind. Default 127.0.0.1. */
+  readonly host?: string;
+  /** HTTP API port; 0 picks a free one, undefined disables. Default 5001. */
+  readonly httpPort?: number | undefined;
+  /** Riemann TCP and UDP port; 0 picks a free one, undefined disables. Default 5555. */
+  readonly riemannPort?: number | undefined;
+  /** Clock for the engine. Default wall time. */
+  readonly clock?: Clock;
+  /** Log sink, one line per call. */
+  readonly log: (line: string) => void;
+}
+
+/** A running process's parts. */
+export interface App {
+  readonly engine: Engine;
+  readonly rules: readonly RuleManager[];
+  readonly api: ApiServer | undefined;
+  readonly riemann: RiemannServer | undefined;
+  /** Stops servers and watchers. */
+  close(): Promise<void>;
+}
+
+/** Raised when the app cannot start (rules that do not load, a port in use); the message says which. */
+export class AppStartError extends Error {
+  override readonly name = "AppStartError";
+}
+
+/**
+ * Starts the engine, loads rules, opens the servers. On failure, everything
+ * already started is closed again before the error propagates.
+ *
+ * @example
+ * const app = await startApp({ rulesDir: "rules.d", log: console.log });
+ * process.once("SIGTERM", () => void app.close());
+ */
+export async function startApp(options: AppOptions): Promise<App> {
+  const log = options.log;
+  const clock = options.clock ?? new RealClock();
+  const engine = new Engine({ clock, onException: (e) => log(`rule error on ${e.host}: ${e.description ?? ""}`) });
+  const rules: RuleManager[] = [];
+  let api: ApiServer | undefined;
+  let riemann: RiemannServer | undefined;
+  const close = async (): Promise<void> => {
+    for (const m of rules) m.close();
+    await Promise.all([api?.close(), riemann?.close()]);
+  };
+  try {
+    const dirs: string[] = [];
+    if (options.builtinRules ?? true) dirs.push(BUILTIN_RULES_DIR);
+    if (options.rulesDir !== undefined) {
+      if (existsSync(options.rulesDir)) dirs.push(options.rulesDir);
+      else log(`no rules directory at ${options.rulesDir} (create it to add your own rules)`);
+    }
+    for (const dir of dirs) {
+      const manager = new RuleManager({ dir, clock, onRuleError: (rule, error) => log(`rule ${rule} threw: ${String(error)}`) });
+      const result = await manager.reload();
+      if (!result.ok) throw new AppStartError(`the rules in ${dir} do not load:\n${formatReloadErrors(result.errors)}`);
+      log(`loaded ${result.added.length} rules file(s) from ${dir} in ${result.durationMs.toFixed(0)} ms: ${result.added.join(", ")}`);
+      manager.watch({
+        onReload: (r) =>
+          log(r.ok ? `reloaded ${dir}: changed [${r.changed.join(", ")}], added [${r.added.join(", ")}], removed [${r.removed.join(", ")}]` : `reload of ${dir} rejected, previous rules keep running:\n${formatReloadErrors(r.errors)}`),
+      });
+      rules.push(manager);
+    }
+    engine.setStream(fanout(engine.ctx, "rules", rules.map((m) => m.stream)));
+    const host = options.host ?? "127.0.0.1";
+    if (options.riemannPort !== undefined) {
+      riemann = await startRiemannServer({ engine, host, port: options.riemannPort });
+      log(`riemann protocol: tcp ${host}:${riemann.tcpPort ?? "-"}, udp ${host}:${riemann.udpPort ?? "-"}`);
+    }
+    if (options.httpPort !== undefined) {
+      api = await startApiServer({ engine, host, port: options.httpPort });
+      log(`http api: http://${host}:${api.port}/ (POST /api/v1/events)`);
+    }
+  } catch (err) {
+    await close();
+    throw err instanceof AppStartError ? err : new AppStartError(err instanceof Error ? err.message : String(err));
+  }
+  return { engine, rules, api, riemann, close };
+}
