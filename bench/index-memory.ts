@@ -7,6 +7,8 @@
  * the index keeps them alive; the context splits it into the events' share
  * and the index's own overhead (maps, entries, expiry buckets).
  */
+import v8 from "node:v8";
+import vm from "node:vm";
 import { VirtualClock } from "../streams/clock.ts";
 import type { Event } from "../streams/event.ts";
 import { EventIndex } from "../streams/eventindex/index-store.ts";
@@ -27,10 +29,16 @@ export interface IndexMemoryOptions {
   readonly strings?: FleetOptions["strings"];
 }
 
+/** `global.gc`, exposed at run time when node was started without --expose-gc (as under `node --test`). */
+function fullGc(): () => void {
+  const exposed = globalThis.gc;
+  if (exposed !== undefined) return () => void exposed();
+  v8.setFlagsFromString("--expose-gc");
+  return vm.runInNewContext("gc") as () => void;
+}
+
 /** Forces a full collection (twice: the second frees what finalisers of the first released) and returns heapUsed. */
-function settledHeap(): number {
-  const gc = globalThis.gc;
-  if (gc === undefined) throw new Error("index memory: run node with --expose-gc");
+function settledHeap(gc: () => void): number {
   gc();
   gc();
   return process.memoryUsage().heapUsed;
@@ -58,7 +66,8 @@ export function runIndexMemory(options: IndexMemoryOptions = {}): BenchLine {
   };
   let expired = 0;
 
-  const base = settledHeap();
+  const gc = fullGc();
+  const base = settledHeap(gc);
   const index = new EventIndex(ctx, { onExpired: () => void expired++ });
   progress(`index_bytes_per_key: ${fleet.keys} keys, ${rounds} rounds`);
   for (let k = 0; k < rounds; k++) {
@@ -73,13 +82,13 @@ export function runIndexMemory(options: IndexMemoryOptions = {}): BenchLine {
       index.insert(e);
     }
   }
-  const filled = settledHeap();
+  const filled = settledHeap(gc);
   const keys = index.size;
   const bytesPerKey = (filled - base) / keys;
 
   // The events' own share: one more round's events held in an array (minus the array's slots).
   const held: Event[] = fleet.cycle(rounds);
-  const withEvents = settledHeap();
+  const withEvents = settledHeap(gc);
   const eventBytes = (withEvents - filled - 8 * held.length) / held.length;
   held.length = 0;
 

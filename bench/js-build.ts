@@ -9,7 +9,7 @@
  * the rule loader finds and type-checks the rules and the satellite API
  * exactly as it does under tsx.
  */
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -18,8 +18,8 @@ import ts from "typescript";
 /** The project root (the directory holding package.json). */
 export const PROJECT_ROOT = fileURLToPath(new URL("..", import.meta.url));
 
-/** The source folders the benchmarks need at run time. */
-const FOLDERS = ["streams", "rules", "cli", "bench"];
+/** Top-level folders that hold no run-time code (tests and their fixtures, docs, data). */
+const SKIPPED = new Set(["node_modules", "test", "docs", "data", "dashboards", "coverage"]);
 
 const COMPILER_OPTIONS: ts.CompilerOptions = {
   target: ts.ScriptTarget.ES2022,
@@ -45,18 +45,17 @@ function* sources(dir: string): Generator<string> {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const file = path.join(dir, entry.name);
     if (entry.isDirectory()) {
-      if (entry.name !== "node_modules" && entry.name !== "fixtures") yield* sources(file);
-    } else if (entry.name.endsWith(".ts") && !entry.name.endsWith(".test.ts") && !entry.name.endsWith(".d.ts")) {
-      yield file;
-    }
+      if (entry.name !== "fixtures" && entry.name !== "node_modules") yield* sources(file);
+    } else if (entry.name.endsWith(".ts") && !entry.name.endsWith(".test.ts") && !entry.name.endsWith(".d.ts")) yield file;
   }
 }
 
 /**
- * Transpiles the project's run-time folders into a fresh temporary
- * directory (with `package.json` `"type": "module"` and a `node_modules`
- * link to the project's), `.ts` sources copied alongside. Throws when a
- * file does not transpile.
+ * Copies the project's run-time folders (every top-level folder but tests,
+ * docs and data, assets included) into a fresh temporary
+ * directory and transpiles each `.ts` file there to a `.js` beside it, with
+ * a `package.json` (`"type": "module"`) and a `node_modules` link to the
+ * project's. Throws when a file does not transpile.
  *
  * @example
  * const build = buildPlainJs();
@@ -68,13 +67,13 @@ export function buildPlainJs(): JsBuild {
   const dir = mkdtempSync(path.join(tmpdir(), "satellite-bench-js-"));
   let files = 0;
   try {
-    for (const folder of FOLDERS) {
-      for (const file of sources(path.join(PROJECT_ROOT, folder))) {
-        const rel = path.relative(PROJECT_ROOT, file);
-        const target = path.join(dir, rel);
-        mkdirSync(path.dirname(target), { recursive: true });
-        cpSync(file, target);
-        const out = ts.transpileModule(readFileSync(file, "utf8"), { fileName: rel, compilerOptions: COMPILER_OPTIONS, reportDiagnostics: true });
+    const folders = readdirSync(PROJECT_ROOT, { withFileTypes: true }).filter((d) => d.isDirectory() && !d.name.startsWith(".") && !SKIPPED.has(d.name));
+    for (const folder of folders) {
+      // The whole folder first (sources and assets such as .proto files), then a .js beside each .ts.
+      cpSync(path.join(PROJECT_ROOT, folder.name), path.join(dir, folder.name), { recursive: true });
+      for (const target of sources(path.join(dir, folder.name))) {
+        const rel = path.relative(dir, target);
+        const out = ts.transpileModule(readFileSync(target, "utf8"), { fileName: rel, compilerOptions: COMPILER_OPTIONS, reportDiagnostics: true });
         const errors = out.diagnostics ?? [];
         if (errors.length > 0) throw new Error(`${rel}: ${ts.flattenDiagnosticMessageText(errors[0]!.messageText, "\n")}`);
         writeFileSync(target.slice(0, -3) + ".js", out.outputText);

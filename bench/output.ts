@@ -76,7 +76,7 @@ export function parseLine(text: string): BenchLine {
   try {
     parsed = JSON.parse(text);
   } catch (err) {
-    throw new Error(`not a JSON line: ${JSON.stringify(text.slice(0, 200))} (${err instanceof Error ? err.message : String(err)})`);
+    throw new Error(`not a JSON line: ${JSON.stringify(text.slice(0, 200))} (${err instanceof Error ? err.message : String(err)})`, { cause: err });
   }
   const problem = lineProblem(parsed);
   if (problem !== undefined) throw new Error(`not a benchmark line: ${problem}: ${text.slice(0, 200)}`);
@@ -96,7 +96,12 @@ export function printLine(line: BenchLine): void {
   process.stdout.write(JSON.stringify(line) + "\n");
 }
 
-/** Progress text for people watching the run: stderr, so stdout stays pure JSON lines. */
+/**
+ * Progress text for people watching the run: stderr, so stdout stays pure JSON lines.
+ *
+ * @example
+ * progress("dispatch: warming up"); // stderr: "bench: dispatch: warming up"
+ */
 export function progress(message: string): void {
   process.stderr.write(`bench: ${message}\n`);
 }

@@ -7,7 +7,7 @@
  * them, so the figure is the engine's, not an output's.
  */
 import { fileURLToPath } from "node:url";
-import { BUILTIN_RULES_DIR } from "../cli/commands/start.ts";
+import { BUILTIN_RULES_DIR } from "../cli/app.ts";
 import type { Intent, IntentSink } from "../rules/intents.ts";
 import { formatReloadErrors, RuleManager } from "../rules/manager.ts";
 import type { Clock } from "../streams/clock.ts";
@@ -19,9 +19,11 @@ export { BUILTIN_RULES_DIR };
 /** The benchmark's own rules: 20 per-host threshold rules, one readable file each. */
 export const REFERENCE_RULES_DIR = fileURLToPath(new URL("./reference-rules", import.meta.url));
 
-/** Intents counted by kind, and rule errors counted. */
+/** Intents counted by kind and by rules file, and rule errors counted. */
 export interface RuleSetCounts {
   readonly intents: Record<Intent["kind"], number>;
+  /** Intents per rules file name (the part of `intent.rule` before any "/"). */
+  readonly byFile: Map<string, number>;
   ruleErrors: number;
   lastRuleError: string | undefined;
 }
@@ -38,7 +40,12 @@ export interface RuleSet {
   close(): void;
 }
 
-/** Total of `counts.intents`. */
+/**
+ * Total of `counts.intents` over every kind.
+ *
+ * @example
+ * intentTotal(rules.counts); // pages + resolves + drains + ...
+ */
 export function intentTotal(counts: RuleSetCounts): number {
   let n = 0;
   for (const v of Object.values(counts.intents)) n += v;
@@ -58,11 +65,15 @@ export function intentTotal(counts: RuleSetCounts): number {
 export async function loadRuleSet(dirs: readonly string[], ctx: StreamContext): Promise<RuleSet> {
   const counts: RuleSetCounts = {
     intents: { page: 0, resolve: 0, drain: 0, blacklist: 0, restore: 0, index: 0, forward: 0, log: 0 },
+    byFile: new Map(),
     ruleErrors: 0,
     lastRuleError: undefined,
   };
   const sink: IntentSink = function countIntent(intent: Intent): void {
     counts.intents[intent.kind]++;
+    const slash = intent.rule.indexOf("/");
+    const file = slash < 0 ? intent.rule : intent.rule.slice(0, slash);
+    counts.byFile.set(file, (counts.byFile.get(file) ?? 0) + 1);
   };
   const clock: Clock = ctx.clock;
   const managers: RuleManager[] = [];

@@ -14,7 +14,7 @@ import { makeEvent, type Event } from "../streams/event.ts";
 /** How one service's values are made: its name and its normal and "hot" levels. */
 export interface ServiceModel {
   readonly service: string;
-  /** Typical metric, and how far it wanders either side (uniform). */
+  /** Typical metric, and how far it wanders either side (uniform; a tenth of that while hot). */
   readonly normal: number;
   readonly spread: number;
   /** Metric while the (host, service) pair is hot. */
@@ -76,7 +76,7 @@ export interface FleetOptions {
   readonly hotSpell?: number;
   /** About one host in this many is silent at any moment. Default 1000 (at least one host while `hosts` is smaller); `Infinity`: none. */
   readonly silentEvery?: number;
-  /** Length of a silent spell, in report intervals. Default 30 (5 minutes at 10 s). */
+  /** Length of a silent spell, in report intervals. Default 15 (150 s at 10 s: long enough for every ttl to run out). */
   readonly silentSpell?: number;
   /**
    * `"fresh"` (default): host and service strings are new per event, as a
@@ -99,8 +99,9 @@ function mix(x: number): number {
  * A deterministic fleet. `cycle(k)` returns the events of the k-th report
  * round (k = 0, 1, ...), in arrival order: hosts in turn, host i at
  * `start + k * interval + i * interval / hosts`, each host's services
- * together at that time. The same options give the same events, run after
- * run.
+ * together at that time; `report(k, h, out)` makes one host's share, for a
+ * caller that wants events made just before they are used (as a decoder
+ * makes them). The same options give the same events, run after run.
  *
  * @example
  * const fleet = new Fleet({ hosts: 100 });
@@ -135,7 +136,7 @@ export class Fleet {
     this.hotSpell = options.hotSpell ?? 36;
     const silentEvery = options.silentEvery ?? 1000;
     this.silentEvery = silentEvery === Infinity ? Infinity : Math.min(silentEvery, this.hosts);
-    this.silentSpell = options.silentSpell ?? 30;
+    this.silentSpell = options.silentSpell ?? 15;
     this.fresh = (options.strings ?? "fresh") === "fresh";
     const width = String(this.hosts - 1).length;
     this.hostNames = Array.from({ length: this.hosts }, (_, i) => `host-${String(i).padStart(width, "0")}`);
@@ -170,44 +171,51 @@ export class Fleet {
   /** The events of report round `k`, in arrival order (silent hosts send nothing). */
   cycle(k: number): Event[] {
     const out: Event[] = [];
-    const roundStart = this.start + k * this.intervalSeconds;
-    const step = this.intervalSeconds / this.hosts;
-    for (let h = 0; h < this.hosts; h++) {
-      if (this.silent(h, k)) continue;
-      const time = roundStart + h * step;
-      const hostName = this.fresh ? undefined : this.hostNames[h]!;
-      for (let s = 0; s < SERVICES.length; s++) {
-        const model = SERVICES[s]!;
-        const hot = this.hot(h, s, k);
-        const noise = this.random() * 2 - 1;
-        let metric = Math.max(0, (hot ? model.hot : model.normal) + model.spread * noise);
-        if (model.uptime) metric = time - this.start;
-        let state = "ok";
-        let tags: readonly string[] | undefined;
-        let attributes = this.attributes[s];
-        if (model.check) {
-          tags = CHECK_TAGS;
-          state = hot ? "critical" : "ok";
-          metric = hot ? 2 : 0;
-        } else if (model.inOut) {
-          const pagesIn = Math.round(metric * 0.7);
-          attributes = { in: String(pagesIn), out: String(Math.round(metric) - pagesIn) };
-        }
-        out.push(
-          makeEvent({
-            host: hostName ?? this.text.toString("latin1", this.hostAt[h]!, this.hostAt[h + 1]!),
-            service: this.fresh ? this.text.toString("latin1", this.serviceAt[s]!, this.serviceAt[s + 1]!) : model.service,
-            time,
-            state,
-            metric,
-            tags,
-            ttl: model.ttl ?? this.ttl,
-            attributes,
-          }),
-        );
-      }
-    }
+    for (let h = 0; h < this.hosts; h++) this.report(k, h, out);
     return out;
+  }
+
+  /**
+   * Appends host `h`'s events of report round `k` to `out` (nothing when the
+   * host is silent then), as one message from its collector would carry
+   * them; returns how many it appended.
+   */
+  report(k: number, h: number, out: Event[]): number {
+    if (this.silent(h, k)) return 0;
+    const time = this.start + k * this.intervalSeconds + (h * this.intervalSeconds) / this.hosts;
+    const hostName = this.fresh ? undefined : this.hostNames[h]!;
+    for (let s = 0; s < SERVICES.length; s++) {
+      const model = SERVICES[s]!;
+      const hot = this.hot(h, s, k);
+      const noise = this.random() * 2 - 1;
+      // Hot values wander a tenth as far: a full disk stays full from one sample to the next.
+      let metric = Math.max(0, hot ? model.hot + model.spread * noise * 0.1 : model.normal + model.spread * noise);
+      if (model.uptime) metric = time - this.start;
+      let state = "ok";
+      let tags: readonly string[] | undefined;
+      let attributes = this.attributes[s];
+      if (model.check) {
+        tags = CHECK_TAGS;
+        state = hot ? "critical" : "ok";
+        metric = hot ? 2 : 0;
+      } else if (model.inOut) {
+        const pagesIn = Math.round(metric * 0.7);
+        attributes = { in: String(pagesIn), out: String(Math.round(metric) - pagesIn) };
+      }
+      out.push(
+        makeEvent({
+          host: hostName ?? this.text.toString("latin1", this.hostAt[h], this.hostAt[h + 1]),
+          service: this.fresh ? this.text.toString("latin1", this.serviceAt[s], this.serviceAt[s + 1]) : model.service,
+          time,
+          state,
+          metric,
+          tags,
+          ttl: model.ttl ?? this.ttl,
+          attributes,
+        }),
+      );
+    }
+    return SERVICES.length;
   }
 
   /** Uniform in [0, 1): xorshift32. */
