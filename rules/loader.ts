@@ -65,7 +65,10 @@ export type Loaded<T> = { readonly ok: true; readonly value: T } | { readonly ok
 /** A rules file evaluated and built: the stream to feed events to, and how to locate its runtime errors. */
 export interface RuleInstance {
   readonly source: RuleSource;
+  /** All of the file's top-level streams as one stream. */
   readonly stream: Stream<Event>;
+  /** The top-level streams `build` returned, each with its service route if it declared one (see streams/routing.ts). */
+  readonly streams: readonly Stream<Event>[];
   /** Where in the rules dir's .ts sources `error` was thrown (first frame in a rules module), if known. */
   locate(error: unknown): LoadError | undefined;
 }
@@ -365,14 +368,17 @@ export class RuleLoader {
         return fail(err);
       }
       let stream: Stream<Event>;
+      let streams: readonly Stream<Event>[];
       if (typeof built === "function") {
         stream = built as Stream<Event>;
+        streams = [stream];
       } else if (Array.isArray(built) && built.every((s) => typeof s === "function")) {
-        stream = fanout(ctx, source.name, built as Stream<Event>[]);
+        streams = built as Stream<Event>[];
+        stream = fanout(ctx, source.name, streams);
       } else {
         return { ok: false, errors: [{ file: this.shown(source.file), line: 1, column: 1, message: "build must return a stream or an array of streams" }] };
       }
-      return { ok: true, value: { source, stream, locate } };
+      return { ok: true, value: { source, stream, streams, locate } };
     } finally {
       Error.stackTraceLimit = savedLimit;
     }

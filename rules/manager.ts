@@ -14,6 +14,7 @@ import { ScopedClock, type Clock } from "../streams/clock.ts";
 import type { Event } from "../streams/event.ts";
 import type { Stream, StreamContext } from "../streams/stream.ts";
 import { logIntents, type IntentSink } from "./intents.ts";
+import { ServiceRouter } from "../streams/routing.ts";
 import { formatLoadError, RuleLoader, type LoadError, type RuleInstance, type RuleSource } from "./loader.ts";
 
 /** Settings of a `RuleManager`. */
@@ -95,6 +96,12 @@ export function formatReloadErrors(errors: readonly LoadError[]): string {
   return errors.map(formatLoadError).join("\n");
 }
 
+/** One top-level stream of a loaded file, for the service router. */
+interface RouteTarget {
+  readonly stream: Stream<Event>;
+  readonly rule: LoadedRule;
+}
+
 /** One loaded rules file: its instance, its clock and its error record. */
 class LoadedRule {
   readonly name: string;
@@ -102,6 +109,7 @@ class LoadedRule {
   readonly loadedAt: number;
   instance: RuleInstance | undefined;
   stream: Stream<Event> = () => {};
+  streams: readonly Stream<Event>[] = [];
   errors = 0;
   lastError: { error: unknown; where: string; at: number } | undefined;
 
@@ -140,7 +148,9 @@ class LoadedRule {
 /**
  * Holds the loaded rules files of one directory and runs them.
  *
- * - `stream` fans each event into every file, in name order. A throw is
+ * - `stream` fans each event into every file, in name order, skipping the
+ *   top-level streams that declared a service route not matching the
+ *   event's service (`r.service(...)`, `r.clusterFraction(...)`). A throw is
  *   recorded against the file that threw (count, last error, `onRuleError`)
  *   and the remaining files still see the event.
  * - `reload()` scans, type-checks and builds; it is all-or-nothing (see
@@ -168,6 +178,8 @@ export class RuleManager {
   private readonly sink: IntentSink;
   private readonly onRuleError: RuleManagerOptions["onRuleError"];
   private active: readonly LoadedRule[] = [];
+  /** Every top-level stream of the active files, routed by service (rebuilt on each successful reload). */
+  private router = new ServiceRouter<RouteTarget>([]);
   private queue: Promise<unknown> = Promise.resolve();
   private readonly watchers = new Set<RuleWatcher>();
   private closed = false;
@@ -178,13 +190,13 @@ export class RuleManager {
     this.sink = options.sink ?? logIntents();
     this.onRuleError = options.onRuleError;
     const rulesStream = (event: Event): void => {
-      const rules = this.active;
-      for (let i = 0; i < rules.length; i++) {
-        const rule = rules[i]!;
+      const targets = this.router.targets(event.service);
+      for (let i = 0; i < targets.length; i++) {
+        const target = targets[i]!;
         try {
-          rule.stream(event);
+          target.stream(event);
         } catch (err) {
-          rule.fail(err, rule.name, event);
+          target.rule.fail(err, target.rule.name, event);
         }
       }
     };
@@ -236,6 +248,7 @@ export class RuleManager {
       }
       rule.instance = built.value;
       rule.stream = built.value.stream;
+      rule.streams = built.value.streams;
       next.push(rule);
     }
     if (errors.length > 0) {
@@ -246,6 +259,7 @@ export class RuleManager {
     const kept = new Set(next);
     for (const rule of previous.values()) if (!kept.has(rule)) rule.clock.dispose();
     this.active = next;
+    this.router = new ServiceRouter(next.flatMap((rule) => rule.streams.map((stream) => ({ stream, rule }))));
     const names = (rules: Iterable<LoadedRule>) => [...rules].map((r) => r.name);
     return {
       ok: true,
@@ -310,5 +324,6 @@ export class RuleManager {
     for (const w of [...this.watchers]) w.close();
     for (const rule of this.active) rule.clock.dispose();
     this.active = [];
+    this.router = new ServiceRouter<RouteTarget>([]);
   }
 }

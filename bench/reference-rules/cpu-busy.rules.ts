@@ -1,6 +1,6 @@
 /**
  * Reference rule (benchmark): a host whose CPU is busier than 95 % pages,
- * and resolves once it is back under 85 %. Shape: where service → by host →
+ * and resolves once it is back under 85 %. Shape: service → by host →
  * hysteresis (changes only) → page / resolve.
  */
 import { defineRules, type Event } from "satellite";
@@ -12,8 +12,6 @@ export default defineRules((r) => {
   const resolve = r.resolve({ name: "cpu busy" });
   const isCritical = (e: Event): boolean => e.state === "critical";
   const isOk = (e: Event): boolean => e.state === "ok";
-  return r.where(
-    (e) => e.service === SERVICE,
-    r.by("host", () => r.hysteresis({ triggerAbove: 0.95, holdAbove: 0.85, changesOnly: true }, r.split([[isCritical, page], [isOk, resolve]]))),
+  return r.service(SERVICE, r.by("host", () => r.hysteresis({ triggerAbove: 0.95, holdAbove: 0.85, changesOnly: true }, r.split([[isCritical, page], [isOk, resolve]]))),
   );
 });

@@ -12,9 +12,7 @@ export default defineRules((r) => {
   const resolve = r.resolve({ name: "cpu pressure" });
   const isCritical = (e: Event): boolean => e.state === "critical";
   const isOk = (e: Event): boolean => e.state === "ok";
-  return r.where(
-    (e) => e.service === SERVICE,
-    r.by("host", () =>
+  return r.service(SERVICE, r.by("host", () =>
       r.movingTimeWindow(60, r.smap(r.folds.mean, r.hysteresis({ triggerAbove: 0.5, holdAbove: 0.3, changesOnly: true }, r.split([[isCritical, page], [isOk, resolve]])))),
     ),
   );

@@ -1,6 +1,6 @@
 /**
  * Reference rule (benchmark): a CPU hotter than 90 °C for two minutes
- * drains the host for an hour, at most once an hour. Shape: where service →
+ * drains the host for an hour, at most once an hour. Shape: service →
  * by host → stable → where → throttle → drain.
  */
 import { defineRules, type Event } from "satellite";
@@ -10,5 +10,5 @@ const SERVICE = "system.cpu.temperature.celsius";
 export default defineRules((r) => {
   const drain = r.drain({ reason: (e) => `CPU at ${Math.round(e.metric ?? 0)} °C`, ttlSeconds: 3600 });
   const hot = (e: Event): boolean => (e.metric ?? 0) > 90;
-  return r.where((e) => e.service === SERVICE, r.by("host", () => r.stable(120, hot, r.where(hot, r.throttle(1, 3600, drain)))));
+  return r.service(SERVICE, r.by("host", () => r.stable(120, hot, r.where(hot, r.throttle(1, 3600, drain)))));
 });

@@ -13,9 +13,7 @@ export default defineRules((r) => {
   const resolve = r.resolve({ name: "disk busy" });
   const isCritical = (e: Event): boolean => e.state === "critical";
   const isOk = (e: Event): boolean => e.state === "ok";
-  return r.where(
-    (e) => e.service === SERVICE,
-    r.by("host", () =>
+  return r.service(SERVICE, r.by("host", () =>
       r.movingTimeWindow(120, r.smap(r.folds.mean, r.hysteresis({ triggerAbove: 0.9, holdAbove: 0.7, changesOnly: true }, r.split([[isCritical, page], [isOk, resolve]])))),
     ),
   );

@@ -1,6 +1,6 @@
 /**
  * Reference rule (benchmark): file descriptors more than 90 % used page, and
- * resolve under 80 %. Shape: where service → by host → hysteresis (changes
+ * resolve under 80 %. Shape: service → by host → hysteresis (changes
  * only) → page / resolve.
  */
 import { defineRules, type Event } from "satellite";
@@ -12,8 +12,6 @@ export default defineRules((r) => {
   const resolve = r.resolve({ name: "fd exhaustion" });
   const isCritical = (e: Event): boolean => e.state === "critical";
   const isOk = (e: Event): boolean => e.state === "ok";
-  return r.where(
-    (e) => e.service === SERVICE,
-    r.by("host", () => r.hysteresis({ triggerAbove: 0.9, holdAbove: 0.8, changesOnly: true }, r.split([[isCritical, page], [isOk, resolve]]))),
+  return r.service(SERVICE, r.by("host", () => r.hysteresis({ triggerAbove: 0.9, holdAbove: 0.8, changesOnly: true }, r.split([[isCritical, page], [isOk, resolve]]))),
   );
 });

@@ -1,6 +1,6 @@
 /**
  * Reference rule (benchmark): a heartbeat that expires pages, and the next
- * live one resolves. Shape: where service → by host → changed (state) →
+ * live one resolves. Shape: service → by host → changed (state) →
  * page / resolve.
  */
 import { defineRules, EXPIRED, type Event } from "satellite";
@@ -11,5 +11,5 @@ export default defineRules((r) => {
   const page = r.page({ name: "heartbeat lost", severity: "warning", summary: (e) => `${e.host}: heartbeat lost` });
   const resolve = r.resolve({ name: "heartbeat lost" });
   const isExpired = (e: Event): boolean => e.state === EXPIRED;
-  return r.where((e) => e.service === SERVICE, r.by("host", () => r.changed({ init: "ok" }, r.split([[isExpired, page]], resolve))));
+  return r.service(SERVICE, r.by("host", () => r.changed({ init: "ok" }, r.split([[isExpired, page]], resolve))));
 });

@@ -1,6 +1,6 @@
 /**
  * Reference rule (benchmark): memory more than 95 % used for two minutes
- * pages; two minutes back under resolves. Shape: where service → by host →
+ * pages; two minutes back under resolves. Shape: service → by host →
  * stable → changed → page / resolve.
  */
 import { defineRules, type Event } from "satellite";
@@ -11,8 +11,6 @@ export default defineRules((r) => {
   const page = r.page({ name: "memory full", severity: "error", summary: (e) => `${e.host}: memory ${Math.round((e.metric ?? 0) * 100)}% used` });
   const resolve = r.resolve({ name: "memory full" });
   const full = (e: Event): boolean => (e.metric ?? 0) > 0.95;
-  return r.where(
-    (e) => e.service === SERVICE,
-    r.by("host", () => r.stable(120, full, r.changed({ key: full, init: false }, r.split([[full, page]], resolve)))),
+  return r.service(SERVICE, r.by("host", () => r.stable(120, full, r.changed({ key: full, init: false }, r.split([[full, page]], resolve)))),
   );
 });

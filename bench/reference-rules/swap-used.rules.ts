@@ -1,6 +1,6 @@
 /**
  * Reference rule (benchmark): a host with more than half its swap in use is
- * drained, and restored once under 20 %. Shape: where service → by host →
+ * drained, and restored once under 20 %. Shape: service → by host →
  * hysteresis (changes only) → drain / restore.
  */
 import { defineRules, type Event } from "satellite";
@@ -12,8 +12,6 @@ export default defineRules((r) => {
   const restore = r.restore({ reason: "swap use back to normal" });
   const isCritical = (e: Event): boolean => e.state === "critical";
   const isOk = (e: Event): boolean => e.state === "ok";
-  return r.where(
-    (e) => e.service === SERVICE,
-    r.by("host", () => r.hysteresis({ triggerAbove: 0.5, holdAbove: 0.2, changesOnly: true }, r.split([[isCritical, drain], [isOk, restore]]))),
+  return r.service(SERVICE, r.by("host", () => r.hysteresis({ triggerAbove: 0.5, holdAbove: 0.2, changesOnly: true }, r.split([[isCritical, drain], [isOk, restore]]))),
   );
 });

@@ -1,7 +1,7 @@
 /**
  * Reference rule (benchmark): /var more than 80 % used gets a warning with
  * its evidence, the first sample at once and the rest rolled up per hour.
- * Shape: where service → by host → where → rollup → page (windows).
+ * Shape: service → by host → where → rollup → page (windows).
  */
 import { defineRules } from "satellite";
 
@@ -13,5 +13,5 @@ export default defineRules((r) => {
     severity: "warning",
     summary: (e, evidence) => `${e.host}: /var is ${Math.round((e.metric ?? 0) * 100)}% full (${evidence.length} samples)`,
   });
-  return r.where((e) => e.service === SERVICE, r.by("host", () => r.where((e) => (e.metric ?? 0) > 0.8, r.rollup(1, 3600, page))));
+  return r.service(SERVICE, r.by("host", () => r.where((e) => (e.metric ?? 0) > 0.8, r.rollup(1, 3600, page))));
 });

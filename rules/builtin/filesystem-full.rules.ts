@@ -15,7 +15,7 @@
  *   fill it are better caught by their own failures (task-black-hole).
  */
 import { defineRules, type Event } from "satellite";
-import { mountPointOf } from "./services.ts";
+import { FILESYSTEM_SERVICES, mountPointOf } from "./services.ts";
 
 /** Page when more than this fraction of the filesystem is used. */
 const TRIGGER_USED = 0.9;
@@ -45,8 +45,9 @@ export default defineRules((r) => {
   });
   const isFull = (e: Event): boolean => e.state === "critical";
 
-  return r.where(
-    (e) => mountPointOf(e) !== undefined,
+  // Every mount is its own service ("system.filesystem.used.pct /var"): route on the prefix.
+  return r.service(
+    FILESYSTEM_SERVICES,
     r.by(["host", "service"], () =>
       r.hysteresis(
         { triggerAbove: TRIGGER_USED, holdAbove: HOLD_USED },

@@ -95,6 +95,9 @@ export const SWAP_PAGES_PER_SECOND = "system.memory.swap.pages_per_sec";
  */
 export const FILESYSTEM_USED_PCT = "system.filesystem.used.pct";
 
+/** Matches every per-mount filesystem service (`FILESYSTEM_USED_PCT` + " " + mount point). */
+export const FILESYSTEM_SERVICES = /^system\.filesystem\.used\.pct /;
+
 /**
  * The attribute that carries a filesystem's mount point.
  *

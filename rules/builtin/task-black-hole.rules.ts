@@ -101,5 +101,5 @@ export default defineRules((r) => {
     return r.split([[(e) => e.service === HEARTBEAT, tick]], window);
   }
 
-  return r.where((e) => e.state !== EXPIRED && (TASK_SERVICES.has(e.service) || e.service === HEARTBEAT) && !isClusterEvent(e), r.by("host", perHost));
+  return r.service([...TASK_SERVICES, HEARTBEAT], r.where((e) => e.state !== EXPIRED && !isClusterEvent(e), r.by("host", perHost)));
 });

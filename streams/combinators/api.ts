@@ -16,6 +16,7 @@ import { hysteresis, type HysteresisSpec } from "./hysteresis.ts";
 import { project, type Slots } from "./project.ts";
 import { scale } from "./scale.ts";
 import { sdo } from "./sdo.ts";
+import { service, type ServiceMatch } from "./service.ts";
 import { smap, smapcat } from "./smap.ts";
 import { split, type SplitCase } from "./split.ts";
 import { sreduce, sreduceFromFirst } from "./sreduce.ts";
@@ -36,6 +37,7 @@ import { defaults, withFields, type EventFields } from "./with-fields.ts";
 export function bindCombinators(ctx: StreamContext) {
   return {
     where: (pred: (e: Event) => boolean, ...children: Stream<Event>[]): Stream<Event> => where(ctx, pred, ...children),
+    service: (match: ServiceMatch, ...children: Stream<Event>[]): Stream<Event> => service(ctx, match, ...children),
     split: (cases: readonly SplitCase[], otherwise?: Stream<Event>): Stream<Event> => split(ctx, cases, otherwise),
     smap: <A, B>(f: (input: A) => B | undefined | null, ...children: Stream<B>[]): Stream<A> => smap(ctx, f, ...children),
     smapcat: <A, B>(f: (input: A) => Iterable<B> | undefined | null, ...children: Stream<B>[]): Stream<A> => smapcat(ctx, f, ...children),

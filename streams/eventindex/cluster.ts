@@ -8,6 +8,7 @@
  */
 import { DEFAULT_TTL, EXPIRED, expiresAt, makeEvent, type Event } from "../event.ts";
 import { fanout, type Stream, type StreamContext } from "../stream.ts";
+import { withRoute } from "../routing.ts";
 import { ExpiryQueue, UNQUEUED, type ExpiryEntry } from "./expiry.ts";
 
 /** Settings of `clusterFraction` and `clusterCount`. */
@@ -88,9 +89,10 @@ type Measure = "fraction" | "count";
  */
 export function clusterFraction(ctx: StreamContext, spec: ClusterSpec, ...children: Stream<Event>[]): Stream<Event> {
   const input = clusterAggregate(ctx, spec, "fraction", children);
-  return function clusterFractionStream(e: Event): void {
+  const only = spec.service;
+  return withRoute(function clusterFractionStream(e: Event): void {
     input(e);
-  };
+  }, (s) => s === only);
 }
 
 /**
@@ -104,9 +106,10 @@ export function clusterFraction(ctx: StreamContext, spec: ClusterSpec, ...childr
  */
 export function clusterCount(ctx: StreamContext, spec: ClusterSpec, ...children: Stream<Event>[]): Stream<Event> {
   const input = clusterAggregate(ctx, spec, "count", children);
-  return function clusterCountStream(e: Event): void {
+  const only = spec.service;
+  return withRoute(function clusterCountStream(e: Event): void {
     input(e);
-  };
+  }, (s) => s === only);
 }
 
 function settingsOf(where: string, spec: ClusterSpec, measure: Measure): Settings {
