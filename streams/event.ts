@@ -5,6 +5,11 @@
  * with a reason, so one bad event never poisons a batch or the engine.
  */
 
+import { InternTable } from "./intern.ts";
+
+/** Hosts, services and states of validated events, interned (see streams/intern.ts). */
+const names = new InternTable();
+
 /** Reserved state marking an event whose TTL ran out (or that was expired on purpose). */
 export const EXPIRED = "expired";
 
@@ -30,6 +35,8 @@ export interface Event {
 
 /** Event fields a caller may set by name; custom attributes live under `attributes`. */
 export const EVENT_FIELDS = ["host", "service", "time", "state", "description", "metric", "tags", "ttl", "attributes"] as const;
+
+const KNOWN_FIELDS: ReadonlySet<string> = new Set(EVENT_FIELDS);
 
 /** Size limits enforced by `validateEvent`; every limit is documented in the README. */
 export interface EventLimits {
@@ -108,8 +115,8 @@ function checkString(value: unknown, field: string, max: number, required: boole
 export function validateEvent(raw: unknown, now: number, limits: EventLimits = DEFAULT_LIMITS): Validated {
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return reject("not_an_object", "an event must be a JSON object");
   const r = raw as Record<string, unknown>;
-  for (const key of Object.keys(r)) {
-    if (!(EVENT_FIELDS as readonly string[]).includes(key)) {
+  for (const key in r) {
+    if (!KNOWN_FIELDS.has(key)) {
       return reject("unknown_field", `unknown field "${key}" (custom data goes in "attributes")`);
     }
   }
@@ -160,10 +167,10 @@ export function validateEvent(raw: unknown, now: number, limits: EventLimits = D
   return {
     ok: true,
     event: makeEvent({
-      host: r.host as string,
-      service: r.service as string,
+      host: names.intern(r.host as string),
+      service: names.intern(r.service as string),
       time,
-      state: r.state as string | undefined,
+      state: typeof r.state === "string" ? names.intern(r.state) : undefined,
       description: r.description as string | undefined,
       metric: r.metric as number | undefined,
       tags,
