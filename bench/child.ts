@@ -12,6 +12,7 @@ import { runExpiryStall, type ExpiryStallOptions } from "./expiry-stall.ts";
 import { runIndexMemory, type IndexMemoryOptions } from "./index-memory.ts";
 import { printLine, type BenchLine } from "./output.ts";
 import { riemannPublished } from "./riemann-published.ts";
+import { benchRiemann, type RiemannBenchOptions } from "./riemann.ts";
 
 // The benchmarks a child can run, by the name run.ts passes.
 const BENCHMARKS = {
@@ -19,6 +20,11 @@ const BENCHMARKS = {
   "index-memory": (options: unknown): Promise<BenchLine> => Promise.resolve(runIndexMemory(options as IndexMemoryOptions)),
   "expiry-stall": (options: unknown): Promise<BenchLine> => runExpiryStall(options as ExpiryStallOptions),
   "riemann-published": (): Promise<BenchLine> => Promise.resolve(riemannPublished()),
+  "riemann-tcp": async (options: unknown): Promise<BenchLine[]> => {
+    const lines: BenchLine[] = [];
+    await benchRiemann((line) => lines.push(line as BenchLine), options as RiemannBenchOptions);
+    return lines;
+  },
 } as const;
 
 type BenchmarkName = keyof typeof BENCHMARKS;
@@ -30,7 +36,8 @@ async function main(argv: readonly string[]): Promise<number> {
     return 2;
   }
   const options: unknown = json === undefined ? {} : JSON.parse(json);
-  printLine(await BENCHMARKS[name as BenchmarkName](options));
+  const result = await BENCHMARKS[name as BenchmarkName](options);
+  for (const line of Array.isArray(result) ? result : [result]) printLine(line);
   return 0;
 }
 

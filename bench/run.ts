@@ -25,7 +25,7 @@ import { riemannPublished } from "./riemann-published.ts";
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
 /** The groups `--only` accepts, in the order they run. */
-const GROUPS = ["riemann", "dispatch", "memory", "expiry"] as const;
+const GROUPS = ["riemann", "dispatch", "memory", "expiry", "transport"] as const;
 type Group = (typeof GROUPS)[number];
 
 /** A difference between the tsx and plain-JS dispatch figures above this fraction gets its own line. */
@@ -158,6 +158,9 @@ async function main(argv: readonly string[]): Promise<number> {
   await group("riemann", () => Promise.resolve(printLine(riemannPublished())));
   await group("dispatch", async () => {
     referenceNs = await dispatchGroup(settings);
+  });
+  await group("transport", async () => {
+    for (const line of await runChild("riemann-tcp", settings.quick ? { durationMs: 1000, latencyCount: 2000 } : {})) printLine(line);
   });
   await group("memory", async () => printLine(await one("index-memory", settings.quick ? { keys: 100_000 } : {})));
   await group("expiry", async () => {
