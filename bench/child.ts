@@ -12,6 +12,7 @@ import { runExpiryStall, type ExpiryStallOptions } from "./expiry-stall.ts";
 import { runIndexMemory, type IndexMemoryOptions } from "./index-memory.ts";
 import { printLine, type BenchLine } from "./output.ts";
 import { riemannPublished } from "./riemann-published.ts";
+import { benchKafka, type KafkaBenchOptions } from "./kafka.ts";
 import { benchRiemann, type RiemannBenchOptions } from "./riemann.ts";
 
 // The benchmarks a child can run, by the name run.ts passes.
@@ -23,6 +24,11 @@ const BENCHMARKS = {
   "riemann-tcp": async (options: unknown): Promise<BenchLine[]> => {
     const lines: BenchLine[] = [];
     await benchRiemann((line) => lines.push(line as BenchLine), options as RiemannBenchOptions);
+    return lines;
+  },
+  kafka: async (options: unknown): Promise<BenchLine[]> => {
+    const lines: BenchLine[] = [];
+    await benchKafka((line) => lines.push(line as BenchLine), options as KafkaBenchOptions);
     return lines;
   },
 } as const;

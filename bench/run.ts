@@ -161,6 +161,7 @@ async function main(argv: readonly string[]): Promise<number> {
   });
   await group("transport", async () => {
     for (const line of await runChild("riemann-tcp", settings.quick ? { durationMs: 1000, latencyCount: 2000 } : {})) printLine(line);
+    for (const line of await runChild("kafka", settings.quick ? { events: 200_000, messageSizes: [1000] } : {})) printLine(line);
   });
   await group("memory", async () => printLine(await one("index-memory", settings.quick ? { keys: 100_000 } : {})));
   await group("expiry", async () => {
