@@ -2,17 +2,19 @@
  * The one place where Satellite's parts are wired together for a process:
  * engine and clock, rule managers (built-in library and the user's
  * directory, hot-reloaded), and the edges (Riemann protocol, HTTP API).
- * Commands (`start`, later `engine`) call `startApp` with their options and
+ * Commands (`start`, `engine`) call `startApp` with their options and
  * `close()` on shutdown, so the wiring is written once.
  */
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { startApiServer, type ApiServer } from "../api/index.ts";
 import { startRiemannServer, type RiemannServer } from "../riemann/index.ts";
-import { formatReloadErrors, RuleManager } from "../rules/manager.ts";
+import type { IntentSink } from "../rules/intents.ts";
+import { formatReloadErrors, RuleManager, type RuleClusterLink } from "../rules/manager.ts";
 import { RealClock, type Clock } from "../streams/clock.ts";
 import { Engine } from "../streams/engine.ts";
-import { fanout } from "../streams/stream.ts";
+import type { Event } from "../streams/event.ts";
+import { fanout, type Stream } from "../streams/stream.ts";
 
 /** Where the shipped rule library lives. */
 export const BUILTIN_RULES_DIR = fileURLToPath(new URL("../rules/builtin", import.meta.url));
@@ -33,6 +35,16 @@ export interface AppOptions {
   readonly clock?: Clock;
   /** Log sink, one line per call. */
   readonly log: (line: string) => void;
+  /** Where the rules' intents go. Default: one line per intent on stdout (`logIntents`). */
+  readonly sink?: IntentSink | undefined;
+  /**
+   * Several engines (`satellite engine`): the `ClusterLink` of each rules
+   * file, by cluster-wide file name (`builtin/<name>` for the built-in
+   * library, `rules/<name>` for the user's directory). Absent: one engine.
+   */
+  readonly cluster?: ((rule: string) => RuleClusterLink) | undefined;
+  /** Wraps the rules' stream before the engine gets it (for example to see which partition each event came from). */
+  readonly wrapStream?: ((rules: Stream<Event>) => Stream<Event>) | undefined;
 }
 
 /** A running process's parts. */
@@ -70,14 +82,22 @@ export async function startApp(options: AppOptions): Promise<App> {
     await Promise.all([api?.close(), riemann?.close()]);
   };
   try {
-    const dirs: string[] = [];
-    if (options.builtinRules ?? true) dirs.push(BUILTIN_RULES_DIR);
+    // Each directory has a label that names its files cluster-wide (the same on every engine, wherever the directory is).
+    const dirs: { label: string; dir: string }[] = [];
+    if (options.builtinRules ?? true) dirs.push({ label: "builtin", dir: BUILTIN_RULES_DIR });
     if (options.rulesDir !== undefined) {
-      if (existsSync(options.rulesDir)) dirs.push(options.rulesDir);
+      if (existsSync(options.rulesDir)) dirs.push({ label: "rules", dir: options.rulesDir });
       else log(`no rules directory at ${options.rulesDir} (create it to add your own rules)`);
     }
-    for (const dir of dirs) {
-      const manager = new RuleManager({ dir, clock, onRuleError: (rule, error) => log(`rule ${rule} threw: ${String(error)}`) });
+    const cluster = options.cluster;
+    for (const { label, dir } of dirs) {
+      const manager = new RuleManager({
+        dir,
+        clock,
+        sink: options.sink,
+        cluster: cluster === undefined ? undefined : (rule) => cluster(`${label}/${rule}`),
+        onRuleError: (rule, error) => log(`rule ${rule} threw: ${String(error)}`),
+      });
       const result = await manager.reload();
       if (!result.ok) throw new AppStartError(`the rules in ${dir} do not load:\n${formatReloadErrors(result.errors)}`);
       log(`loaded ${result.added.length} rules file(s) from ${dir} in ${result.durationMs.toFixed(0)} ms: ${result.added.join(", ")}`);
@@ -87,7 +107,8 @@ export async function startApp(options: AppOptions): Promise<App> {
       });
       rules.push(manager);
     }
-    engine.setStream(fanout(engine.ctx, "rules", rules.map((m) => m.stream)));
+    const rulesStream = fanout(engine.ctx, "rules", rules.map((m) => m.stream));
+    engine.setStream(options.wrapStream === undefined ? rulesStream : options.wrapStream(rulesStream));
     const host = options.host ?? "127.0.0.1";
     if (options.riemannPort !== undefined) {
       riemann = await startRiemannServer({ engine, host, port: options.riemannPort });

@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError } from "commander";
 import { registerCheck } from "./commands/check.ts";
+import { registerEngine } from "./commands/engine.ts";
 import { registerStart } from "./commands/start.ts";
 import { registerTest } from "./commands/test.ts";
 
@@ -21,6 +22,7 @@ export function buildProgram(exit: ExitCode): Command {
     .showHelpAfterError()
     .exitOverride();
   registerStart(program, exit);
+  registerEngine(program, exit);
   registerTest(program, exit);
   registerCheck(program, exit);
   return program;

@@ -2,7 +2,8 @@
  * Tests of the rule manager: the initial load; per-file isolation of throws;
  * reloads that fail (nothing changes, the old rules keep running with their
  * state) and succeed (unchanged files keep their state, changed ones restart,
- * removed ones are disposed); watching the directory on disk.
+ * removed ones are disposed); watching the directory on disk; the cluster
+ * link each file instance gets in engine mode.
  */
 import assert from "node:assert/strict";
 import { afterEach, beforeEach, describe, it } from "node:test";
@@ -10,7 +11,7 @@ import { VirtualClock } from "../streams/clock.ts";
 import { collect, ev } from "../streams/test-support.ts";
 import type { Intent } from "./intents.ts";
 import { formatLoadError } from "./loader.ts";
-import { formatReloadErrors, RuleManager, type ReloadResult } from "./manager.ts";
+import { formatReloadErrors, RuleManager, type ReloadResult, type RuleClusterLink } from "./manager.ts";
 import { tempRulesDir, type TempRulesDir } from "./test-support.ts";
 
 const header = `import { defineRules, type Event } from "satellite";\n`;
@@ -304,5 +305,31 @@ describe("RuleManager with combinators", () => {
         ["swap/host:h1/swap", "1 samples", 1],
       ],
     );
+  });
+
+  it("with a cluster option, gives each file instance its own link and disposes it when the instance is dropped", async () => {
+    const aggregate = (name: string) => `${header}export default defineRules((r) => r.clusterCount({ service: "swap", name: "${name}", predicate: () => true }));\n`;
+    tmp = tempRulesDir({ "a.rules.ts": aggregate("x"), "b.rules.ts": aggregate("y") });
+    const events: string[] = [];
+    const cluster = (rule: string): RuleClusterLink => ({
+      link: {
+        localSlot: "local/e1",
+        currentSlot: () => undefined,
+        slotOf: () => undefined,
+        register: (name) => {
+          events.push(`register ${rule}/${name}`);
+          return { changed: () => {} };
+        },
+      },
+      dispose: () => void events.push(`dispose ${rule}`),
+    });
+    manager = new RuleManager({ dir: tmp.dir, clock, sink: intents.stream, cluster });
+    await loaded(manager);
+    assert.deepEqual(events.sort(), ["register a/x", "register b/y"]);
+    events.length = 0;
+    tmp.write("a.rules.ts", aggregate("z"));
+    tmp.remove("b.rules.ts");
+    await loaded(manager);
+    assert.deepEqual(events.sort(), ["dispose a", "dispose b", "register a/z"]);
   });
 });

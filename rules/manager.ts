@@ -12,6 +12,7 @@ import { watch as watchFs, type FSWatcher } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { ScopedClock, type Clock } from "../streams/clock.ts";
 import type { Event } from "../streams/event.ts";
+import type { ClusterLink } from "../streams/eventindex/cluster-link.ts";
 import type { Stream, StreamContext } from "../streams/stream.ts";
 import { logIntents, type IntentSink } from "./intents.ts";
 import { ServiceRouter } from "../streams/routing.ts";
@@ -31,6 +32,21 @@ export interface RuleManagerOptions {
    * "satellite exception" event. Must not throw.
    */
   readonly onRuleError?: ((rule: string, error: unknown, where: string, input: unknown) => void) | undefined;
+  /**
+   * When the engine is one of several (`satellite engine`): makes the
+   * `ClusterLink` a rules file's streams get as `ctx.cluster`, given the
+   * file's name. Called once per instance of a file; `dispose` is called
+   * when that instance is dropped (the file changed or went away), so its
+   * aggregates stop taking part. Absent: no `ctx.cluster`, single-engine behaviour.
+   */
+  readonly cluster?: ((rule: string) => RuleClusterLink) | undefined;
+}
+
+/** A rules file's own `ClusterLink`, released with the file's instance. */
+export interface RuleClusterLink {
+  readonly link: ClusterLink;
+  /** Unregisters every aggregate registered through `link`. Idempotent. */
+  dispose(): void;
 }
 
 /** The last error a rules file threw while running. */
@@ -113,14 +129,24 @@ class LoadedRule {
   errors = 0;
   lastError: { error: unknown; where: string; at: number } | undefined;
 
+  private readonly cluster: RuleClusterLink | undefined;
+
   constructor(
     readonly source: RuleSource,
     parent: Clock,
     private readonly onRuleError: RuleManagerOptions["onRuleError"],
+    cluster: RuleManagerOptions["cluster"],
   ) {
     this.name = source.name;
     this.clock = new ScopedClock(parent);
     this.loadedAt = parent.now();
+    this.cluster = cluster?.(source.name);
+  }
+
+  /** Cancels the file's timers and leaves the cluster: the instance never fires again. */
+  dispose(): void {
+    this.clock.dispose();
+    this.cluster?.dispose();
   }
 
   readonly fail = (error: unknown, where: string, input: unknown): void => {
@@ -130,7 +156,8 @@ class LoadedRule {
   };
 
   context(): StreamContext {
-    return { clock: this.clock, onError: this.fail };
+    if (this.cluster === undefined) return { clock: this.clock, onError: this.fail };
+    return { clock: this.clock, onError: this.fail, cluster: this.cluster.link };
   }
 
   status(): RuleStatus {
@@ -177,6 +204,7 @@ export class RuleManager {
   private readonly clock: Clock;
   private readonly sink: IntentSink;
   private readonly onRuleError: RuleManagerOptions["onRuleError"];
+  private readonly cluster: RuleManagerOptions["cluster"];
   private active: readonly LoadedRule[] = [];
   /** Every top-level stream of the active files, routed by service (rebuilt on each successful reload). */
   private router = new ServiceRouter<RouteTarget>([]);
@@ -189,6 +217,7 @@ export class RuleManager {
     this.clock = options.clock;
     this.sink = options.sink ?? logIntents();
     this.onRuleError = options.onRuleError;
+    this.cluster = options.cluster;
     const rulesStream = (event: Event): void => {
       const targets = this.router.targets(event.service);
       for (let i = 0; i < targets.length; i++) {
@@ -239,7 +268,7 @@ export class RuleManager {
         next.push(previous.get(source.name)!);
         continue;
       }
-      const rule = new LoadedRule(source, this.clock, this.onRuleError);
+      const rule = new LoadedRule(source, this.clock, this.onRuleError, this.cluster);
       fresh.push(rule);
       const built = this.loader.instantiate(source, rule.context(), this.sink);
       if (!built.ok) {
@@ -252,12 +281,12 @@ export class RuleManager {
       next.push(rule);
     }
     if (errors.length > 0) {
-      for (const rule of fresh) rule.clock.dispose();
+      for (const rule of fresh) rule.dispose();
       return rejected(errors);
     }
 
     const kept = new Set(next);
-    for (const rule of previous.values()) if (!kept.has(rule)) rule.clock.dispose();
+    for (const rule of previous.values()) if (!kept.has(rule)) rule.dispose();
     this.active = next;
     this.router = new ServiceRouter(next.flatMap((rule) => rule.streams.map((stream) => ({ stream, rule }))));
     const names = (rules: Iterable<LoadedRule>) => [...rules].map((r) => r.name);
@@ -322,7 +351,7 @@ export class RuleManager {
   close(): void {
     this.closed = true;
     for (const w of [...this.watchers]) w.close();
-    for (const rule of this.active) rule.clock.dispose();
+    for (const rule of this.active) rule.dispose();
     this.active = [];
     this.router = new ServiceRouter<RouteTarget>([]);
   }

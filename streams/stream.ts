@@ -8,6 +8,7 @@
  */
 import type { Clock } from "./clock.ts";
 import type { Event } from "./event.ts";
+import type { ClusterLink } from "./eventindex/cluster-link.ts";
 
 /** A stream: called once per input, return value ignored. */
 export type Stream<T = Event> = (input: T) => void;
@@ -28,6 +29,12 @@ export interface StreamContext {
    * (service "satellite exception", state "error").
    */
   readonly onError: (error: unknown, where: string, input: unknown) => void;
+  /**
+   * Present when this engine is one of several sharing the hosts (`satellite
+   * engine`): the cluster aggregates merge their counts through it. Absent on
+   * a single engine, and every combinator behaves as if it were.
+   */
+  readonly cluster?: ClusterLink | undefined;
 }
 
 /** A stream that discards its input (Riemann's `bit-bucket`). */

@@ -7,6 +7,7 @@
 import type { Command } from "commander";
 import { AppStartError, startApp } from "../app.ts";
 import type { ExitCode } from "../main.ts";
+import { logLine as log, untilSignal } from "../process.ts";
 import { DEFAULT_RULES_DIR } from "./test.ts";
 
 /** Options of `start`, as commander parses them. */
@@ -16,10 +17,6 @@ interface StartOptions {
   readonly host: string;
   readonly httpPort: string;
   readonly riemannPort: string;
-}
-
-function log(line: string): void {
-  process.stdout.write(`${new Date().toISOString()} ${line}\n`);
 }
 
 function port(value: string, flag: string): number {
@@ -59,16 +56,7 @@ async function start(opts: StartOptions): Promise<number> {
     return 1;
   }
   log("ready. The collector, PagerDuty, the scheduler and the web UI arrive in later milestones; intents are logged here. Ctrl-C stops.");
-  const signal = await new Promise<string>((resolve) => {
-    // Keeps the process alive until a signal even when nothing else would.
-    const keepAlive = setInterval(() => {}, 1 << 30);
-    const stop = (name: string): void => {
-      clearInterval(keepAlive);
-      resolve(name);
-    };
-    process.once("SIGINT", () => stop("SIGINT"));
-    process.once("SIGTERM", () => stop("SIGTERM"));
-  });
+  const signal = await untilSignal();
   log(`${signal}: stopping`);
   await app.close();
   return 0;

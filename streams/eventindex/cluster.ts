@@ -4,7 +4,9 @@
  * `coalesce` per rule. Each keeps the latest verdict per host for one
  * service, drops a host when its event expires (an expired event passes by,
  * or its TTL lapses by the clock: it needs no index), and emits a summary
- * event only when the matching or live count changes.
+ * event only when the matching or live count changes. When the engine is one
+ * of several (`ctx.cluster`), the counts are merged across engines through
+ * the `ClusterLink` (cluster-link.ts) before anything is emitted.
  */
 import { DEFAULT_TTL, EXPIRED, expiresAt, makeEvent, type Event } from "../event.ts";
 import { fanout, type Stream, type StreamContext } from "../stream.ts";
@@ -43,6 +45,8 @@ interface Settings {
 class HostEntry implements ExpiryEntry {
   dueMs = 0;
   bucketMs = UNQUEUED;
+  /** Linked mode: the slot (partition) the host's events arrive through. */
+  slot = "";
   constructor(
     readonly host: string,
     public matching: boolean,
@@ -78,6 +82,15 @@ type Measure = "fraction" | "count";
  * nothing changes: give `ttl` a value longer than the quiet periods you
  * expect, or check the aggregate's age rather than its expiry. A throwing
  * predicate is reported through `ctx.onError` and its event ignored.
+ *
+ * Several engines (`ctx.cluster` set, as `satellite engine` does): each
+ * engine keeps the per-host state above for the hosts whose events it
+ * consumes, sorted by the partition (slot) they arrive through, and gives
+ * the link its counts per slot; what is emitted is then the cluster-wide
+ * merge the link hands back (every host counted once, by the engine that
+ * owns its partition), never the local counts. The output has the same
+ * shape; `hosts` lists matching hosts slot by slot. Without `ctx.cluster`
+ * nothing of this applies. docs/scale-out.md has the protocol.
  *
  * Differs from Riemann: Riemann has no such stream; the usual recipe is
  * `coalesce` plus a fold, which rescans every host per event and counts
@@ -127,15 +140,24 @@ function settingsOf(where: string, spec: ClusterSpec, measure: Measure): Setting
   return { service: spec.service, predicate: spec.predicate, name, minHosts, ttl, maxListedHosts };
 }
 
+/** The hosts of one slot (linked mode only): how many are live, and which match, in the order they started matching. */
+interface SlotHosts {
+  live: number;
+  readonly matching: Set<string>;
+}
+
 /** The shared state machine of `clusterFraction` and `clusterCount`. */
 function clusterAggregate(ctx: StreamContext, spec: ClusterSpec, measure: Measure, children: Stream<Event>[]): (e: Event) => void {
   const where = measure === "fraction" ? "clusterFraction" : "clusterCount";
   const { service, predicate, name, minHosts, ttl, maxListedHosts } = settingsOf(where, spec, measure);
   const out = fanout(ctx, where, children);
   const clock = ctx.clock;
+  const link = ctx.cluster;
   const live = new Map<string, HostEntry>();
   /** Matching hosts in the order they started matching (Set iteration order), for the `hosts` list. */
   const matching = new Set<string>();
+  /** Linked mode: the live hosts by slot (a slot is dropped when its last host leaves). */
+  const bySlot = new Map<string, SlotHosts>();
   let emittedLive = 0;
   let emittedMatching = 0;
 
@@ -143,26 +165,24 @@ function clusterAggregate(ctx: StreamContext, spec: ClusterSpec, measure: Measur
     name: where,
     onDue(entry) {
       if (live.get(entry.host) !== entry) return;
-      live.delete(entry.host);
-      matching.delete(entry.host);
-      emitIfChanged();
+      forget(entry);
+      changed();
     },
   });
 
-  function emitIfChanged(): void {
-    const nLive = live.size;
-    const nMatching = matching.size;
+  /** Emits the summary event for these counts when they differ from the last ones emitted. */
+  function emitIfChanged(nLive: number, nMatching: number, listed: Iterable<string>): void {
     if (nLive === emittedLive && nMatching === emittedMatching) return;
     emittedLive = nLive;
     emittedMatching = nMatching;
     let metric: number | undefined;
     if (nLive >= minHosts) metric = measure === "count" ? nMatching : nLive === 0 ? 0 : nMatching / nLive;
     let hosts = "";
-    let listed = 0;
-    for (const host of matching) {
-      if (listed === maxListedHosts) break;
-      hosts = listed === 0 ? host : `${hosts},${host}`;
-      listed++;
+    let count = 0;
+    for (const host of listed) {
+      if (count === maxListedHosts) break;
+      hosts = count === 0 ? host : `${hosts},${host}`;
+      count++;
     }
     out(
       makeEvent({
@@ -176,13 +196,68 @@ function clusterAggregate(ctx: StreamContext, spec: ClusterSpec, measure: Measur
     );
   }
 
+  // Linked mode: counts go to the link, and what is emitted comes back merged from every engine.
+  const registration =
+    link === undefined
+      ? undefined
+      : link.register(name, {
+          partial(slot) {
+            const hosts = bySlot.get(slot);
+            if (hosts === undefined) return undefined;
+            const listed: string[] = [];
+            for (const host of hosts.matching) {
+              if (listed.length === maxListedHosts) break;
+              listed.push(host);
+            }
+            return { live: hosts.live, matching: hosts.matching.size, hosts: listed };
+          },
+          drop(slots) {
+            let dropped = false;
+            for (const entry of live.values()) {
+              if (!slots.has(entry.slot)) continue;
+              expiry.cancel(entry);
+              forget(entry);
+              dropped = true;
+            }
+            if (dropped) changed();
+          },
+          merged(total) {
+            emitIfChanged(total.live, total.matching, total.hosts);
+          },
+        });
+
+  /** Something changed: emit (single engine) or tell the link (linked). */
+  function changed(): void {
+    if (registration === undefined) emitIfChanged(live.size, matching.size, matching);
+    else registration.changed();
+  }
+
+  function slotHosts(slot: string): SlotHosts {
+    let hosts = bySlot.get(slot);
+    if (hosts === undefined) {
+      hosts = { live: 0, matching: new Set() };
+      bySlot.set(slot, hosts);
+    }
+    return hosts;
+  }
+
+  /** Removes a live host from every count (its expiry is the caller's business). */
+  function forget(entry: HostEntry): void {
+    live.delete(entry.host);
+    matching.delete(entry.host);
+    if (registration === undefined) return;
+    const hosts = bySlot.get(entry.slot);
+    if (hosts === undefined) return;
+    hosts.matching.delete(entry.host);
+    if (--hosts.live === 0) bySlot.delete(entry.slot);
+  }
+
   function remove(host: string): void {
     const entry = live.get(host);
     if (entry === undefined) return;
     expiry.cancel(entry);
-    live.delete(host);
-    matching.delete(host);
-    emitIfChanged();
+    forget(entry);
+    changed();
   }
 
   return function clusterInput(e: Event): void {
@@ -200,16 +275,45 @@ function clusterAggregate(ctx: StreamContext, spec: ClusterSpec, measure: Measur
       return;
     }
     let entry = live.get(e.host);
-    if (entry === undefined) {
-      entry = new HostEntry(e.host, matches);
+    let moved = false;
+    /** Whether this event changed a count (a refresh that changes nothing costs the link nothing). */
+    let counts = true;
+    if (link !== undefined && entry !== undefined) {
+      // A host whose events now arrive through another slot (the topic's partitions changed) moves with them.
+      const slot = link.currentSlot();
+      if (slot !== undefined && slot !== entry.slot) {
+        forget(entry);
+        entry.slot = slot;
+        moved = true;
+      }
+    }
+    if (entry === undefined || moved) {
+      if (entry === undefined) {
+        entry = new HostEntry(e.host, matches);
+        if (link !== undefined) entry.slot = link.currentSlot() ?? link.slotOf(e.host) ?? link.localSlot;
+      }
+      entry.matching = matches;
       live.set(e.host, entry);
       if (matches) matching.add(e.host);
+      if (registration !== undefined) {
+        const hosts = slotHosts(entry.slot);
+        hosts.live++;
+        if (matches) hosts.matching.add(e.host);
+      }
     } else if (entry.matching !== matches) {
       entry.matching = matches;
       if (matches) matching.add(e.host);
       else matching.delete(e.host);
+      if (registration !== undefined) {
+        const hosts = bySlot.get(entry.slot)!;
+        if (matches) hosts.matching.add(e.host);
+        else hosts.matching.delete(e.host);
+      }
+    } else {
+      counts = false;
     }
     expiry.schedule(entry, deadline);
-    emitIfChanged();
+    if (registration === undefined) emitIfChanged(live.size, matching.size, matching);
+    else if (counts) registration.changed();
   };
 }

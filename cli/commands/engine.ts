@@ -1,0 +1,235 @@
+/**
+ * `satellite engine --kafka BROKERS`: the engine as its own process, one of
+ * any number sharing the work. It consumes `satellite.events` and
+ * `satellite.tasks` in a consumer group (so the engines split the
+ * partitions, and with them the hosts), runs the built-in and the user's
+ * rules on what it gets, and takes part in the cluster protocol on
+ * `satellite.aggregates` so that cluster-wide rules see every host exactly
+ * once and only one engine (the leader) sends their pages. Intents are
+ * logged one per line on stdout, as `start` does. docs/scale-out.md has the
+ * design.
+ */
+import os from "node:os";
+import type { Command } from "commander";
+import { DEFAULT_GROUPS } from "../../bus/bus.ts";
+import { KafkaBus } from "../../bus/kafka.ts";
+import { DEFAULT_TOPICS, type KafkaLog } from "../../bus/kafka-options.ts";
+import { ClusterCoordinator } from "../../cluster/coordinator.ts";
+import { DEFAULT_AGGREGATES_TOPIC, KafkaClusterTransport, missingTopics, type TransportLog } from "../../cluster/kafka-transport.ts";
+import { logIntents } from "../../rules/intents.ts";
+import { RealClock } from "../../streams/clock.ts";
+import { AppStartError, startApp, type App } from "../app.ts";
+import type { ExitCode } from "../main.ts";
+import { logLine as log, untilSignal } from "../process.ts";
+import { DEFAULT_RULES_DIR } from "./test.ts";
+
+/** Options of `engine`, as commander parses them. */
+interface EngineOptions {
+  readonly kafka?: string;
+  readonly rules: string;
+  readonly builtin: boolean;
+  readonly engineId?: string;
+  readonly group: string;
+  readonly eventsTopic: string;
+  readonly tasksTopic: string;
+  readonly dlqTopic: string;
+  readonly aggregatesTopic: string;
+  readonly publishInterval: string;
+  readonly partialTtl: string;
+  readonly warmup: string;
+  readonly sessionTimeout: string;
+  readonly logAggregates?: boolean;
+}
+
+/** Registers `engine` on `program`. */
+export function registerEngine(program: Command, exit: ExitCode): void {
+  program
+    .command("engine")
+    .description("run the engine as one of several processes sharing Kafka's partitions; cluster-wide rules still see every host once")
+    .option("--kafka <brokers>", "Kafka bootstrap brokers, host:port[,host:port...] (default: $KAFKA_BROKERS)")
+    .option("-r, --rules <dir>", "your rules directory, hot-reloaded on change (same rules on every engine)", DEFAULT_RULES_DIR)
+    .option("--no-builtin", "do not load the built-in rule library")
+    .option("--engine-id <id>", "this engine's id, unique in the cluster (default: <hostname>-<pid>)")
+    .option("--group <group>", "consumer group of the engines (tasks use <group>-tasks)", DEFAULT_GROUPS.events)
+    .option("--events-topic <topic>", "topic of host events", DEFAULT_TOPICS.events)
+    .option("--tasks-topic <topic>", "topic of task events", DEFAULT_TOPICS.tasks)
+    .option("--dlq-topic <topic>", "dead-letter topic for malformed messages", DEFAULT_TOPICS.dlq)
+    .option("--aggregates-topic <topic>", "topic the engines exchange cluster-wide partial counts on", DEFAULT_AGGREGATES_TOPIC)
+    .option("--publish-interval <seconds>", "longest time between two publishes of this engine's partial counts", "5")
+    .option("--partial-ttl <seconds>", "how long a published partial counts unless renewed (> session timeout + warmup)", "60")
+    .option("--warmup <seconds>", "how long a new owner of a partition learns its hosts before its partial replaces the previous owner's", "20")
+    .option("--session-timeout <ms>", "consumer group session timeout: how soon a dead engine's partitions move", "10000")
+    .option("--log-aggregates", "log every change of a merged cluster-wide count")
+    .addHelpText(
+      "after",
+      `
+Topics must exist before the engines start (Kafka clusters usually refuse to
+create them on demand): the events and tasks topics with as many partitions as
+you want engines at most, the DLQ, and the aggregates topic (1 partition is
+plenty; any number works). Every engine must run the same rules.
+
+  KAFKA_BROKERS=kafka1:9092 npx satellite engine --engine-id engine-a
+  KAFKA_BROKERS=kafka1:9092 npx satellite engine --engine-id engine-b
+
+Intents are printed one per line ("page critical <key>: <summary>"). Pages of
+cluster-wide rules come from one engine only: the one that owns partition 0
+of the events topic. See docs/scale-out.md.`,
+    )
+    .action(async (opts: EngineOptions) => {
+      exit.code = await engine(opts);
+    });
+}
+
+function seconds(value: string, flag: string, min: number): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < min) throw new AppStartError(`${flag} must be a number >= ${min}, got "${value}"`);
+  return n;
+}
+
+function topicName(value: string, flag: string): string {
+  if (!/^[A-Za-z0-9._-]{1,249}$/.test(value)) throw new AppStartError(`${flag} must be a Kafka topic name (letters, digits, ".", "_", "-"), got "${value}"`);
+  return value;
+}
+
+interface Settings {
+  readonly brokers: string[];
+  readonly engineId: string;
+  readonly group: string;
+  readonly topics: { readonly events: string; readonly tasks: string; readonly dlq: string; readonly aggregates: string };
+  readonly publishInterval: number;
+  readonly partialTtl: number;
+  readonly warmup: number;
+  readonly sessionTimeoutMs: number;
+}
+
+function settingsOf(opts: EngineOptions): Settings {
+  const brokers = (opts.kafka ?? process.env.KAFKA_BROKERS ?? "")
+    .split(",")
+    .map((b) => b.trim())
+    .filter((b) => b !== "");
+  if (brokers.length === 0) throw new AppStartError("--kafka BROKERS (or the KAFKA_BROKERS environment variable) is required, e.g. --kafka 127.0.0.1:9092");
+  for (const b of brokers) if (!/^[^\s:]+:\d{1,5}$/.test(b)) throw new AppStartError(`--kafka: "${b}" is not host:port`);
+  const engineId = opts.engineId ?? `${os.hostname()}-${process.pid}`;
+  if (!/^[A-Za-z0-9._-]{1,200}$/.test(engineId)) throw new AppStartError(`--engine-id must be 1 to 200 letters, digits, ".", "_" or "-", got "${engineId}"`);
+  if (opts.group.length === 0) throw new AppStartError("--group must not be empty");
+  const topics = {
+    events: topicName(opts.eventsTopic, "--events-topic"),
+    tasks: topicName(opts.tasksTopic, "--tasks-topic"),
+    dlq: topicName(opts.dlqTopic, "--dlq-topic"),
+    aggregates: topicName(opts.aggregatesTopic, "--aggregates-topic"),
+  };
+  if (new Set(Object.values(topics)).size !== 4) throw new AppStartError(`the events, tasks, DLQ and aggregates topics must be four different topics, got ${JSON.stringify(topics)}`);
+  const publishInterval = seconds(opts.publishInterval, "--publish-interval", 0.1);
+  const partialTtl = seconds(opts.partialTtl, "--partial-ttl", 1);
+  const warmup = seconds(opts.warmup, "--warmup", 0);
+  const sessionTimeoutMs = seconds(opts.sessionTimeout, "--session-timeout", 1000);
+  if (partialTtl <= publishInterval) throw new AppStartError(`--partial-ttl (${partialTtl}) must exceed --publish-interval (${publishInterval})`);
+  return { brokers, engineId, group: opts.group, topics, publishInterval, partialTtl, warmup, sessionTimeoutMs };
+}
+
+async function engine(opts: EngineOptions): Promise<number> {
+  let s: Settings;
+  try {
+    s = settingsOf(opts);
+  } catch (err) {
+    process.stderr.write(`satellite: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
+  const transportLog: TransportLog = (level, message) => log(`kafka ${level}: ${message}`);
+  const busLog: KafkaLog = (level, message, fields) => log(`kafka ${level}: ${message} ${JSON.stringify(fields)}`);
+  const bridge = s.sessionTimeoutMs / 1000 + s.warmup + s.publishInterval;
+  if (s.partialTtl <= bridge) {
+    log(`warning: --partial-ttl ${s.partialTtl} s is not more than session timeout + warmup + publish interval (${bridge} s): when an engine dies, cluster-wide counts will dip until its partitions' new owner has warmed up`);
+  }
+
+  const clock = new RealClock();
+  let app: App | undefined;
+  let bus: KafkaBus | undefined;
+  const transport = new KafkaClusterTransport({
+    brokers: s.brokers,
+    engineId: s.engineId,
+    topic: s.topics.aggregates,
+    sessionTimeoutMs: s.sessionTimeoutMs,
+    heartbeatIntervalMs: heartbeatOf(s.sessionTimeoutMs),
+    log: transportLog,
+  });
+  const coordinator = new ClusterCoordinator({
+    engineId: s.engineId,
+    clock,
+    send: (m) => transport.send(m),
+    intents: logIntents(),
+    publishInterval: s.publishInterval,
+    partialTtl: s.partialTtl,
+    warmup: s.warmup,
+    forgetHost: (host) => {
+      const index = app?.engine.index;
+      if (index === undefined) return;
+      for (const e of index.servicesOf(host)) index.delete(host, e.service);
+    },
+    hostLive: (host) => app === undefined || app.engine.index.servicesOf(host).length > 0,
+    onMerged: opts.logAggregates === true ? (id, total, leader) => log(`aggregate ${id}: ${total.matching} of ${total.live} hosts${leader ? " (leader)" : ""}`) : undefined,
+    log,
+  });
+  const shutdown = async (): Promise<void> => {
+    await bus?.close();
+    coordinator.stop();
+    await transport.close();
+    await app?.close();
+  };
+
+  try {
+    let missing: string[];
+    try {
+      missing = await missingTopics(s.brokers, [s.topics.events, s.topics.tasks, s.topics.aggregates], transportLog);
+    } catch (err) {
+      throw new AppStartError(`cannot reach Kafka at ${s.brokers.join(",")}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    if (missing.length > 0) {
+      throw new AppStartError(`Kafka has no topic ${missing.join(", ")}: create ${missing.length === 1 ? "it" : "them"} first (the events and tasks topics with as many partitions as engines you may run, ${s.topics.aggregates} with 1 partition); see docs/scale-out.md`);
+    }
+    app = await startApp({
+      builtinRules: opts.builtin,
+      rulesDir: opts.rules,
+      httpPort: undefined,
+      riemannPort: undefined,
+      clock,
+      log,
+      sink: coordinator.sink,
+      cluster: (rule) => coordinator.forRule(rule),
+      wrapStream: (rules) => coordinator.track(rules),
+    });
+    const running = app;
+    coordinator.start();
+    await transport.start(
+      (m) => coordinator.receive(m),
+      () => coordinator.transportReady(),
+    );
+    bus = new KafkaBus({
+      brokers: s.brokers,
+      clientId: `satellite-engine-${s.engineId}`,
+      topics: { events: s.topics.events, tasks: s.topics.tasks, dlq: s.topics.dlq },
+      groups: { events: s.group, tasks: `${s.group}-tasks` },
+      consumer: { sessionTimeoutMs: s.sessionTimeoutMs, heartbeatIntervalMs: heartbeatOf(s.sessionTimeoutMs) },
+      log: busLog,
+    });
+    for (const topic of ["events", "tasks"] as const) {
+      await bus.subscribe(topic, (events, origin) => coordinator.batch(topic, origin.partition, () => running.engine.submitAll(events)), {
+        onAssign: (partitions) => coordinator.assign(topic, partitions),
+      });
+    }
+  } catch (err) {
+    await shutdown().catch(() => undefined);
+    process.stderr.write(`satellite: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
+  log(`engine ${s.engineId} ready: consuming ${s.topics.events} and ${s.topics.tasks} in group ${s.group}, cluster aggregates on ${s.topics.aggregates}; intents are logged here. Ctrl-C stops.`);
+  const signal = await untilSignal();
+  log(`${signal}: stopping (partitions go to the other engines)`);
+  await shutdown();
+  return 0;
+}
+
+/** A heartbeat interval well inside the session timeout. */
+function heartbeatOf(sessionTimeoutMs: number): number {
+  return Math.max(100, Math.min(1000, Math.floor(sessionTimeoutMs / 3)));
+}
