@@ -32,7 +32,7 @@ describe("satellite command", () => {
   });
 
   it("test: exits 0 when the rule tests pass and 1 with a readable reason when one fails", () => {
-    const ok = satellite("test", "test/fixtures/rule-tests/passing");
+    const ok = satellite("test", "test/fixtures/rules");
     assert.equal(ok.code, 0, ok.stdout + ok.stderr);
     assert.match(ok.stdout, /^2 passed, 0 failed$/m);
     const bad = satellite("test", "test/fixtures/rule-tests/failing");
@@ -49,7 +49,7 @@ describe("satellite command", () => {
   });
 
   it("test: fails when no test is found, so a mistyped path never passes", () => {
-    const r = satellite("test", "test/fixtures/rules");
+    const r = satellite("test", "test/fixtures/broken-rules");
     assert.equal(r.code, 1);
     assert.match(r.stdout, /no rule tests/);
   });

@@ -171,20 +171,18 @@ export function median(events: FoldInput): Event | undefined {
  * movingEventWindow(ctx, 30, smap(ctx, stdDev, withFields(ctx, { service: "latency stddev" }, index)));
  */
 export function stdDev(events: FoldInput): Event | undefined {
-  const first = firstWithMetric(events);
-  if (first === undefined) return undefined;
-  let total = 0;
+  const averaged = mean(events);
+  if (averaged === undefined) return undefined;
+  const avg = averaged.metric!;
+  let squares = 0;
   let n = 0;
   for (const e of events) {
     if (e?.metric !== undefined) {
-      total += e.metric;
+      squares += (e.metric - avg) ** 2;
       n++;
     }
   }
-  const avg = total / n;
-  let squares = 0;
-  for (const e of events) if (e?.metric !== undefined) squares += (e.metric - avg) ** 2;
-  return { ...first, metric: Math.sqrt(squares / n) };
+  return { ...averaged, metric: Math.sqrt(squares / n) };
 }
 
 /** Description `quotient` sets when a divisor is zero (Riemann's wording). */
