@@ -15,8 +15,9 @@ function digest(s: string): Buffer {
 }
 
 /**
- * Middleware that answers 401 `{error}` (with `WWW-Authenticate: Bearer`)
- * to a mutating request without the right bearer token. With `token`
+ * Middleware that answers a mutating request without a bearer token with
+ * 401 `{error}` (and `WWW-Authenticate: Bearer`), and one with a wrong token
+ * with 403 `{error}`. With `token`
  * undefined or empty, every request passes (authentication off).
  *
  * @example
@@ -40,9 +41,10 @@ export function requireTokenForWrites(token: string | undefined): RequestHandler
       next();
       return;
     }
-    res
-      .status(401)
-      .set("WWW-Authenticate", 'Bearer realm="satellite"')
-      .json({ error: match === null ? "a bearer token is required (Authorization: Bearer <token>)" : "invalid bearer token" });
+    if (match === null) {
+      res.status(401).set("WWW-Authenticate", 'Bearer realm="satellite"').json({ error: "a bearer token is required (Authorization: Bearer <token>)" });
+      return;
+    }
+    res.status(403).json({ error: "invalid bearer token" });
   };
 }

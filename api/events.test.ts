@@ -175,9 +175,9 @@ describe("bearer token", () => {
     assert.equal(seen.length, 0);
   });
 
-  it("401 with a wrong token", async () => {
+  it("403 with a wrong token", async () => {
     const r = await post(api, "[]", { "content-type": "application/json", authorization: "Bearer nope" });
-    assert.equal(r.status, 401);
+    assert.equal(r.status, 403);
     assert.match(String(r.body.error), /invalid bearer token/);
   });
 

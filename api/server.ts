@@ -7,7 +7,7 @@
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import express, { type Express } from "express";
+import express, { type Express, type RequestHandler } from "express";
 import { requireTokenForWrites } from "./auth.ts";
 import { jsonErrors, notFound } from "./errors.ts";
 import { eventsRouter, type EventsEngine } from "./events.ts";
@@ -20,6 +20,19 @@ export interface ApiOptions {
   readonly token?: string;
   /** Largest request body, bytes. Default 5 MB (5,000,000). */
   readonly bodyLimitBytes?: number;
+  /**
+   * The other parts' routers, mounted in order after the events router:
+   * `{ path: "/api/v1", handler: jobsRouter(...) }`, `{ path: "/whitelist", ... }`,
+   * `{ path: "/metrics", ... }`, `{ path: "/", handler: webUi }`. Each part
+   * owns its router; this file only mounts them.
+   */
+  readonly mounts?: readonly ApiMount[];
+}
+
+/** A router and the path it is mounted at. */
+export interface ApiMount {
+  readonly path: string;
+  readonly handler: RequestHandler;
 }
 
 /** Defaults of the API, in one place. */
@@ -53,6 +66,7 @@ export function createApiServer(options: ApiOptions): Express {
   app.disable("x-powered-by");
   app.use(requireTokenForWrites(apiToken(options)));
   app.use("/api/v1", eventsRouter({ engine: options.engine, bodyLimitBytes }));
+  for (const mount of options.mounts ?? []) app.use(mount.path, mount.handler);
   app.use(notFound());
   app.use(jsonErrors());
   return app;

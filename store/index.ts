@@ -1,0 +1,5 @@
+/**
+ * The embedded store's public face: open the SQLite database of a data
+ * directory and apply a part's migrations. See database.ts.
+ */
+export { openDatabase, openStore, migrate, STORE_FILE, type Db, type Migration } from "./database.ts";
