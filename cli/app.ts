@@ -7,7 +7,8 @@
  */
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { startApiServer, type ApiServer } from "../api/index.ts";
+import { startApiServer, type ApiMount, type ApiServer } from "../api/index.ts";
+import { createMetricsRegistry, engineMetrics, metricsRouter, riemannMetrics, rulesMetrics, type SelfMetric } from "../dashboards/metrics/index.ts";
 import { startRiemannServer, type RiemannServer } from "../riemann/index.ts";
 import type { IntentSink } from "../rules/intents.ts";
 import { formatReloadErrors, RuleManager, type RuleClusterLink } from "../rules/manager.ts";
@@ -115,8 +116,12 @@ export async function startApp(options: AppOptions): Promise<App> {
       log(`riemann protocol: tcp ${host}:${riemann.tcpPort ?? "-"}, udp ${host}:${riemann.udpPort ?? "-"}`);
     }
     if (options.httpPort !== undefined) {
-      api = await startApiServer({ engine, host, port: options.httpPort });
-      log(`http api: http://${host}:${api.port}/ (POST /api/v1/events)`);
+      const selfMetrics: SelfMetric[] = [...engineMetrics(engine), ...rulesMetrics(() => rules.flatMap((m) => m.status()))];
+      const riemannStats = riemann?.stats;
+      if (riemannStats !== undefined) selfMetrics.push(...riemannMetrics(() => riemannStats));
+      const mounts: ApiMount[] = [{ path: "/metrics", handler: metricsRouter(createMetricsRegistry(selfMetrics)) }];
+      api = await startApiServer({ engine, host, port: options.httpPort, mounts });
+      log(`http api: http://${host}:${api.port}/ (POST /api/v1/events, GET /metrics)`);
     }
   } catch (err) {
     await close();
