@@ -22,6 +22,17 @@ export default tseslint.config(
   {
     files: ["**/*.js"],
     ...tseslint.configs.disableTypeChecked,
-    languageOptions: { globals: { process: "readonly", console: "readonly" } },
+    languageOptions: { ...tseslint.configs.disableTypeChecked.languageOptions, globals: { process: "readonly", console: "readonly" } },
+  },
+  {
+    // The web page's script runs in the browser, untyped and unbundled.
+    files: ["dashboards/web/public/**/*.js"],
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      sourceType: "module",
+      globals: Object.fromEntries(
+        ["window", "document", "fetch", "localStorage", "prompt", "EventSource", "setTimeout", "clearTimeout", "setInterval", "FormData", "Node", "console", "Date"].map((g) => [g, "readonly"]),
+      ),
+    },
   },
 );
