@@ -86,6 +86,14 @@ describe("page", () => {
     api.page({ name: "gone", severity: "critical", summary: (e) => `${e.host} ${e.state}` })(ev({ host: "h1", state: "expired" }));
     assert.equal(intents[0]?.kind === "page" && intents[0].summary, "h1 expired");
   });
+
+  it("carries the page's alerting policy on the intent, and none when it sets none", () => {
+    const { api, intents } = setup();
+    api.page({ name: "flappy", severity: "warning", summary: "s", alerting: { forSeconds: 60, groupBy: "rule", routing: "storage" } })(ev({ host: "h1" }));
+    api.page({ name: "plain", severity: "warning", summary: "s" })(ev({ host: "h1" }));
+    assert.deepEqual(intents[0]?.kind === "page" && intents[0].alerting, { forSeconds: 60, groupBy: "rule", routing: "storage" });
+    assert.equal(intents[1]?.kind === "page" && "alerting" in intents[1], false);
+  });
 });
 
 describe("option validation at build time", () => {
@@ -98,6 +106,10 @@ describe("option validation at build time", () => {
     { says: "a drain ttl must be positive", build: (r) => r.drain({ reason: "bad", ttlSeconds: 0 }), message: /drain\(\): option "ttlSeconds"/ },
     { says: "a restore needs a reason", build: (r) => r.restore({ reason: "" }), message: /restore\(\): option "reason"/ },
     { says: "forward needs a target", build: (r) => r.forward(""), message: /forward\(target\): target must be a non-empty string/ },
+    { says: "an alerting policy's durations must be seconds >= 0", build: (r) => r.page({ name: "p", severity: "info", summary: "s", alerting: { forSeconds: -1 } }), message: /page\(\{ name: "p" \}\): option "alerting.forSeconds" must be a finite number of seconds >= 0, got -1/ },
+    { says: "an alerting policy groups by rule or not at all", build: (r) => r.page({ name: "p", severity: "info", summary: "s", alerting: { groupBy: "host" as "rule" } }), message: /option "alerting.groupBy" must be "rule" or "none", got "host"/ },
+    { says: "an alerting policy rejects unknown fields", build: (r) => r.page({ name: "p", severity: "info", summary: "s", alerting: { for: 60 } as unknown as { forSeconds: number } }), message: /option "alerting.for" is not known/ },
+    { says: "an alerting routing is a non-empty name", build: (r) => r.page({ name: "p", severity: "info", summary: "s", alerting: { routing: "" } }), message: /option "alerting.routing" must be a non-empty string/ },
     { says: "options must be an object", build: (r) => r.drain(null as unknown as { reason: string }), message: /drain\(\): expected an options object, got null/ },
   ];
   for (const c of cases) {

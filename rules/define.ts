@@ -11,7 +11,7 @@
 import { createStreams, type Streams } from "../streams/api.ts";
 import type { Event } from "../streams/event.ts";
 import type { Events, Stream, StreamContext } from "../streams/stream.ts";
-import { isClusterEvent, SEVERITIES, truncateSummary, type IntentSink, type Severity } from "./intents.ts";
+import { isClusterEvent, SEVERITIES, truncateSummary, type IntentSink, type PageAlerting, type PageIntent, type Severity } from "./intents.ts";
 
 /** Text computed from the event that triggered an emitter (or given as a constant). */
 export type TextOf = string | ((event: Event) => string);
@@ -26,6 +26,12 @@ export interface PageOptions {
   readonly summary: string | ((event: Event, evidence: readonly Event[]) => string);
   /** What the alert is about; default `${host}/${service}` of the (last) event, or "*" for a cluster event. */
   readonly subject?: ((event: Event) => string) | undefined;
+  /**
+   * How alerting treats this page: `forSeconds`, `resolveAfterSeconds`,
+   * `renotifySeconds` (seconds >= 0), `groupBy` ("rule" | "none"), `routing`
+   * (a routing-key name). Unset fields take the alerting part's defaults.
+   */
+  readonly alerting?: PageAlerting | undefined;
 }
 
 /** Options of `resolve`: the `name` (and `subject`) of the page to close. */
@@ -204,6 +210,26 @@ function checkTtl(call: string, value: unknown, required: boolean): number | und
   return value;
 }
 
+const ALERTING_FIELDS: readonly string[] = ["forSeconds", "resolveAfterSeconds", "renotifySeconds", "groupBy", "routing"];
+
+function checkAlerting(call: string, value: unknown): PageAlerting | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "object" || value === null || Array.isArray(value)) fail(call, "alerting", "an object", value);
+  const a = value as Record<string, unknown>;
+  for (const field of Object.keys(a)) {
+    if (!ALERTING_FIELDS.includes(field)) throw new RuleOptionError(`${call}: option "alerting.${field}" is not known (known: ${ALERTING_FIELDS.join(", ")})`);
+  }
+  for (const field of ["forSeconds", "resolveAfterSeconds", "renotifySeconds"]) {
+    const v = a[field];
+    if (v !== undefined && (typeof v !== "number" || !Number.isFinite(v) || v < 0)) fail(call, `alerting.${field}`, "a finite number of seconds >= 0", v);
+  }
+  if (a.groupBy !== undefined && a.groupBy !== "rule" && a.groupBy !== "none") fail(call, "alerting.groupBy", '"rule" or "none"', a.groupBy);
+  if (a.routing !== undefined && (typeof a.routing !== "string" || a.routing.length === 0)) fail(call, "alerting.routing", "a non-empty string (a routing-key name)", a.routing);
+  const policy: Record<string, unknown> = {};
+  for (const field of ALERTING_FIELDS) if (a[field] !== undefined) policy[field] = a[field];
+  return Object.freeze(policy);
+}
+
 function textFn(text: TextOf): (event: Event) => string {
   return typeof text === "function" ? text : () => text;
 }
@@ -257,6 +283,7 @@ export function createRuleApi(ruleName: string, ctx: StreamContext, sink: Intent
         fail(call, "summary", "a non-empty string or a function of the event", o.summary);
       }
       const summaryOf = o.summary as PageOptions["summary"];
+      const alerting = checkAlerting(call, o.alerting);
       pages.add(name);
       return function pageStream(input: Event | Events): void {
         let last: Event;
@@ -271,7 +298,7 @@ export function createRuleApi(ruleName: string, ctx: StreamContext, sink: Intent
           evidence = [last];
         }
         const cluster = isClusterEvent(last);
-        sink({
+        const intent: PageIntent = {
           kind: "page",
           rule,
           key: prefix + subjectOf(last),
@@ -281,7 +308,8 @@ export function createRuleApi(ruleName: string, ctx: StreamContext, sink: Intent
           host: cluster ? undefined : last.host,
           service: last.service,
           evidence,
-        });
+        };
+        sink(alerting === undefined ? intent : { ...intent, alerting });
       };
     },
 

@@ -19,7 +19,7 @@ export type {
   TextOf,
 } from "./define.ts";
 export { CLUSTER_HOST, isClusterEvent, MAX_SUMMARY_LENGTH, SEVERITIES } from "./intents.ts";
-export type { ForwardIntent, HostIntent, IndexIntent, Intent, IntentSink, LogIntent, PageIntent, ResolveIntent, Severity } from "./intents.ts";
+export type { ForwardIntent, HostIntent, IndexIntent, Intent, IntentSink, LogIntent, PageAlerting, PageIntent, ResolveIntent, Severity } from "./intents.ts";
 export { DEFAULT_TTL, EXPIRED, isExpired, makeEvent } from "../streams/event.ts";
 export type { Event } from "../streams/event.ts";
 export type { Events, Stream } from "../streams/stream.ts";

@@ -18,6 +18,28 @@ export const SEVERITIES: readonly Severity[] = Object.freeze(["critical", "error
 export const MAX_SUMMARY_LENGTH = 1024;
 
 /**
+ * A rule's alerting policy for one page (all optional; the alerting part's
+ * settings supply the rest). `forSeconds`: the page must persist this long
+ * before anyone is paged (a resolve before then pages nobody).
+ * `resolveAfterSeconds`: a resolve takes effect only after the rule has kept
+ * resolving this long (a page within that window keeps the alert firing, no
+ * new notification). `renotifySeconds`: re-send the trigger of a still-firing
+ * alert this often (0: never). `groupBy: "rule"`: one page per rule listing
+ * its subjects (hosts) instead of one page per subject. `routing`: the name
+ * of the PagerDuty routing key (never the key itself).
+ *
+ * @example
+ * r.page({ name: "black hole", severity: "warning", summary: "…", alerting: { forSeconds: 120, groupBy: "rule" } });
+ */
+export interface PageAlerting {
+  readonly forSeconds?: number | undefined;
+  readonly resolveAfterSeconds?: number | undefined;
+  readonly renotifySeconds?: number | undefined;
+  readonly groupBy?: "rule" | "none" | undefined;
+  readonly routing?: string | undefined;
+}
+
+/**
  * Open (or re-trigger) an alert. `key` is the stable identity the alerting
  * part dedups on: `${rule}:${subject}`; the same key on a later `resolve`
  * closes it. `rule` is `<rule file>/<page name>`. `evidence` holds the
@@ -35,6 +57,8 @@ export interface PageIntent {
   readonly host?: string | undefined;
   readonly service?: string | undefined;
   readonly evidence: readonly Event[];
+  /** The page's alerting policy, when its `page` call set one (absent otherwise). */
+  readonly alerting?: PageAlerting | undefined;
 }
 
 /** Close the alert opened by the `page` with the same `rule` and `key`. */
