@@ -46,6 +46,14 @@ export interface AppOptions {
   readonly cluster?: ((rule: string) => RuleClusterLink) | undefined;
   /** Wraps the rules' stream before the engine gets it (for example to see which partition each event came from). */
   readonly wrapStream?: ((rules: Stream<Event>) => Stream<Event>) | undefined;
+  /** An engine built by the caller (so other parts can hold it before the rules load). Default: a new one on `clock`. */
+  readonly engine?: Engine | undefined;
+  /** Streams that see every event beside the rules (the web page's metric history, a trace recorder). */
+  readonly taps?: readonly Stream<Event>[] | undefined;
+  /** The other parts' HTTP routers (alerting, scheduler, whitelist, web page). */
+  readonly mounts?: readonly ApiMount[] | undefined;
+  /** The other parts' self-metrics for /metrics. */
+  readonly metrics?: readonly SelfMetric[] | undefined;
 }
 
 /** A running process's parts. */
@@ -74,7 +82,7 @@ export class AppStartError extends Error {
 export async function startApp(options: AppOptions): Promise<App> {
   const log = options.log;
   const clock = options.clock ?? new RealClock();
-  const engine = new Engine({ clock, onException: (e) => log(`rule error on ${e.host}: ${e.description ?? ""}`) });
+  const engine = options.engine ?? new Engine({ clock, onException: (e) => log(`rule error on ${e.host}: ${e.description ?? ""}`) });
   const rules: RuleManager[] = [];
   let api: ApiServer | undefined;
   let riemann: RiemannServer | undefined;
@@ -109,19 +117,21 @@ export async function startApp(options: AppOptions): Promise<App> {
       rules.push(manager);
     }
     const rulesStream = fanout(engine.ctx, "rules", rules.map((m) => m.stream));
-    engine.setStream(options.wrapStream === undefined ? rulesStream : options.wrapStream(rulesStream));
+    const wrapped = options.wrapStream === undefined ? rulesStream : options.wrapStream(rulesStream);
+    const taps = options.taps ?? [];
+    engine.setStream(taps.length === 0 ? wrapped : fanout(engine.ctx, "engine", [wrapped, ...taps]));
     const host = options.host ?? "127.0.0.1";
     if (options.riemannPort !== undefined) {
       riemann = await startRiemannServer({ engine, host, port: options.riemannPort });
       log(`riemann protocol: tcp ${host}:${riemann.tcpPort ?? "-"}, udp ${host}:${riemann.udpPort ?? "-"}`);
     }
     if (options.httpPort !== undefined) {
-      const selfMetrics: SelfMetric[] = [...engineMetrics(engine), ...rulesMetrics(() => rules.flatMap((m) => m.status()))];
+      const selfMetrics: SelfMetric[] = [...engineMetrics(engine), ...rulesMetrics(() => rules.flatMap((m) => m.status())), ...(options.metrics ?? [])];
       const riemannStats = riemann?.stats;
       if (riemannStats !== undefined) selfMetrics.push(...riemannMetrics(() => riemannStats));
-      const mounts: ApiMount[] = [{ path: "/metrics", handler: metricsRouter(createMetricsRegistry(selfMetrics)) }];
+      const mounts: ApiMount[] = [{ path: "/metrics", handler: metricsRouter(createMetricsRegistry(selfMetrics)) }, ...(options.mounts ?? [])];
       api = await startApiServer({ engine, host, port: options.httpPort, mounts });
-      log(`http api: http://${host}:${api.port}/ (POST /api/v1/events, GET /metrics)`);
+      log(`http api: http://${host}:${api.port}/api/v1/ , metrics: http://${host}:${api.port}/metrics`);
     }
   } catch (err) {
     await close();

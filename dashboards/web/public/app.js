@@ -239,8 +239,8 @@ async function loadQueue() {
   const data = await getJson("/api/v1/queue").catch(() => null);
   if (data === null) { $("#queue-panel").hidden = true; return; }
   const users = list(data, "users");
-  $("#queue-empty").hidden = users.some((u) => (u.pending ?? 0) + (u.running ?? 0) > 0);
-  $("#shares tbody").replaceChildren(...users.map((u) => el("tr", {}, el("td", {}, u.user), el("td", {}, `${((u.dominantShare ?? 0) * 100).toFixed(1)}%`), el("td", {}, u.running ?? 0), el("td", {}, u.pending ?? 0))));
+  $("#queue-empty").hidden = users.length > 0;
+  $("#shares tbody").replaceChildren(...users.map((u) => el("tr", {}, el("td", {}, u.user), el("td", {}, `${((u.dominantShare ?? 0) * 100).toFixed(1)}%`), el("td", {}, `${u.running?.cpus ?? 0} cpus`), el("td", {}, u.waiting ?? 0))));
 }
 
 const loaders = { alerts: () => { loadAlerts(); loadHistory(); }, silences: () => { loadSilences(); loadAlerts(); }, queue: loadQueue, history: loadHistory };

@@ -1,0 +1,99 @@
+/**
+ * Wiring of the scheduler for a process: host health (the whitelist model,
+ * guards, drain and blacklist) and the scheduler core on the embedded
+ * store, each reading the other (health reads the scheduler's inventory of
+ * registered hosts, the scheduler reads health), their HTTP routers (jobs,
+ * hosts, queue, agent heartbeats under /api/v1; Satellite's /whitelist
+ * endpoints at the root), and their self-metrics.
+ */
+import type { ApiMount } from "../../api/server.ts";
+import type { SelfMetric } from "../../dashboards/metrics/index.ts";
+import type { IntentSink } from "../../rules/intents.ts";
+import { HostHealth, whitelistRouter } from "../../scheduler/health/index.ts";
+import { Scheduler, schedulerRouter, type HostInventory } from "../../scheduler/index.ts";
+import type { Db } from "../../store/database.ts";
+import type { Clock } from "../../streams/clock.ts";
+
+/** What `startScheduler` needs. */
+export interface SchedulerPartOptions {
+  readonly db: Db;
+  readonly clock: Clock;
+  /** The `scheduler` section of the config. */
+  readonly scheduler: unknown;
+  /** The `health` section of the config. */
+  readonly health: unknown;
+  /** Where the guard's "remediation guard engaged" page goes (alerting). */
+  readonly pages: IntentSink;
+  readonly log: (line: string) => void;
+}
+
+/** The scheduler as a running part. */
+export interface SchedulerPart {
+  readonly scheduler: Scheduler;
+  readonly health: HostHealth;
+  /** Where the rules' drain, blacklist and restore intents go. */
+  readonly sink: IntentSink;
+  readonly mounts: readonly ApiMount[];
+  readonly metrics: readonly SelfMetric[];
+  /** Subscribes to host-state changes; returns the unsubscribe function. */
+  onChange(listener: () => void): () => void;
+  close(): void;
+}
+
+/**
+ * Builds host health and the scheduler, and starts the scheduler's passes.
+ *
+ * @example
+ * const part = startScheduler({ db, clock, scheduler: {}, health: {}, pages: alerting.sink, log: console.log });
+ */
+export function startScheduler(options: SchedulerPartOptions): SchedulerPart {
+  let scheduler: Scheduler | undefined;
+  const inventory: HostInventory = {
+    registeredHosts: () => scheduler?.registeredHosts() ?? [],
+    isRegistered: (host) => scheduler?.isRegistered(host) ?? false,
+  };
+  const health = new HostHealth({
+    db: options.db,
+    clock: options.clock,
+    inventory,
+    sink: options.pages,
+    options: options.health,
+    log: (level, message, fields) => options.log(`host health ${level}: ${message}${fields === undefined ? "" : ` ${JSON.stringify(fields)}`}`),
+  });
+  const s = Scheduler.open({ db: options.db, clock: options.clock, health, options: options.scheduler, onError: (err) => options.log(`scheduler error: ${String(err)}`) });
+  scheduler = s;
+  s.start();
+  const metrics: SelfMetric[] = [
+    { name: "satellite_scheduler_pending_jobs", help: "Jobs waiting for a host.", type: "gauge", read: () => s.queue().jobs.length },
+    { name: "satellite_scheduler_hosts", help: "Hosts the scheduler knows, by whether new tasks may go there.", type: "gauge", labelNames: ["schedulable"], read: () => hostCounts(s) },
+    { name: "satellite_scheduler_running_tasks", help: "Live tasks (launched or running).", type: "gauge", read: () => s.hosts().reduce((n, h) => n + h.tasks, 0) },
+  ];
+  return {
+    scheduler: s,
+    health,
+    sink: (intent) => {
+      if (intent.kind === "drain" || intent.kind === "blacklist" || intent.kind === "restore") health.handle(intent);
+    },
+    mounts: [
+      { path: "/api/v1", handler: schedulerRouter({ scheduler: s }) },
+      { path: "/", handler: whitelistRouter(health) },
+    ],
+    metrics,
+    onChange: (listener) => health.onChange(() => listener()),
+    close: () => {
+      s.stop();
+      health.close();
+    },
+  };
+}
+
+function hostCounts(s: Scheduler): [Record<string, string>, number][] {
+  let yes = 0;
+  let no = 0;
+  for (const h of s.hosts()) if (h.schedulable) yes++;
+  else no++;
+  return [
+    [{ schedulable: "true" }, yes],
+    [{ schedulable: "false" }, no],
+  ];
+}

@@ -1,0 +1,148 @@
+/**
+ * The all-in-one Satellite of `satellite start`: every part in one process
+ * on one machine, wired once. The store in the data directory; the
+ * in-process bus that this host's collector and task executor publish to
+ * and the engine consumes; the engine with the built-in and the user's
+ * rules; alerting with the PagerDuty outbox; the scheduler with host health;
+ * the web page, the HTTP API, /metrics and the Riemann port. Rules' intents
+ * are routed here: pages and resolves to alerting, drains, blacklists and
+ * restores to host health, derived events to the index, log lines to the log.
+ */
+import { InProcessBus } from "../bus/inprocess.ts";
+import type { ResolvedConfig } from "../config/resolve.ts";
+import { busMetrics } from "../dashboards/metrics/index.ts";
+import { formatIntent, type Intent } from "../rules/intents.ts";
+import { openStore, type Db } from "../store/database.ts";
+import { RealClock, type Clock } from "../streams/clock.ts";
+import { Engine } from "../streams/engine.ts";
+import { startApp, AppStartError, type App } from "./app.ts";
+import { startAlerting, type AlertingPart } from "./parts/alerting.ts";
+import { startLocalCollector, type CollectorPart } from "./parts/collector.ts";
+import { startScheduler, type SchedulerPart } from "./parts/scheduler.ts";
+import { startWeb, type WebPart } from "./parts/web.ts";
+
+/** Switches of `startSatellite` beyond the config. */
+export interface SatelliteRunOptions {
+  readonly log: (line: string) => void;
+  readonly clock?: Clock;
+  /** Run this host's collector and task executor. Default true. */
+  readonly collector?: boolean;
+  /** Run the scheduler (and host health). Default true. */
+  readonly scheduler?: boolean;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/** A running all-in-one Satellite. */
+export interface Satellite {
+  readonly app: App;
+  readonly db: Db;
+  readonly bus: InProcessBus;
+  readonly alerting: AlertingPart;
+  readonly scheduler: SchedulerPart | undefined;
+  readonly web: WebPart;
+  readonly collector: CollectorPart | undefined;
+  /** The page's URL. */
+  readonly url: string;
+  /** Stops everything in order (collector, engine and servers, scheduler, alerting, store); what is undelivered stays in the outbox for the next start. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts everything. On failure, what already started is stopped again and
+ * an `AppStartError` says what failed.
+ *
+ * @example
+ * const sat = await startSatellite(resolveConfig({}), { log: console.log });
+ * console.log(`open ${sat.url}`);
+ * await sat.close();
+ */
+export async function startSatellite(config: ResolvedConfig, options: SatelliteRunOptions): Promise<Satellite> {
+  const log = options.log;
+  const clock = options.clock ?? new RealClock();
+  const closers: (() => Promise<void> | void)[] = [];
+  const closeAll = async (): Promise<void> => {
+    for (const c of closers.reverse()) {
+      try {
+        await c();
+      } catch (err) {
+        log(`while stopping: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+    closers.length = 0;
+  };
+  try {
+    const db = openStore(config.dataDir);
+    closers.push(() => {
+      db.close();
+    });
+    const host = config.server.host === "0.0.0.0" ? "127.0.0.1" : config.server.host;
+    const url = `http://${host}:${config.server.httpPort}`;
+    const alerting = startAlerting({ db, clock, alerting: config.parts.alerting, pagerduty: config.parts.pagerduty, webUrl: url, env: options.env, log });
+    closers.push(() => alerting.close());
+    const scheduler =
+      options.scheduler === false ? undefined : startScheduler({ db, clock, scheduler: config.parts.scheduler, health: config.parts.health, pages: alerting.sink, log });
+    if (scheduler !== undefined) closers.push(() => scheduler.close());
+    const engine = new Engine({ clock, onException: (e) => log(`rule error on ${e.host}: ${e.description ?? ""}`) });
+    const sink = (intent: Intent): void => {
+      switch (intent.kind) {
+        case "page":
+        case "resolve":
+          alerting.sink(intent);
+          return;
+        case "drain":
+        case "blacklist":
+        case "restore":
+          if (scheduler !== undefined) scheduler.sink(intent);
+          else log(formatIntent(intent));
+          return;
+        case "index":
+          engine.index.insert(intent.event);
+          return;
+        case "forward":
+          return;
+        case "log":
+          log(formatIntent(intent));
+          return;
+      }
+    };
+    const web = startWeb({
+      engine,
+      db,
+      clock,
+      scheduler: scheduler === undefined ? undefined : { health: scheduler.health, inventory: scheduler.scheduler },
+      topics: { alerts: alerting.onChange, ...(scheduler === undefined ? {} : { hosts: scheduler.onChange, queue: scheduler.onChange }) },
+      features: { alerts: true, pages: true, silences: true, history: true, queue: scheduler !== undefined },
+    });
+    closers.push(() => web.close());
+    const bus = new InProcessBus();
+    closers.push(() => bus.close());
+    await bus.subscribe("events", (events) => engine.submitAll(events));
+    await bus.subscribe("tasks", (events) => engine.submitAll(events));
+    const app = await startApp({
+      engine,
+      clock,
+      builtinRules: config.rules.builtin,
+      rulesDir: config.rules.dir,
+      host: config.server.host,
+      httpPort: config.server.httpPort,
+      riemannPort: config.server.riemannPort,
+      log,
+      sink,
+      taps: [web.tap],
+      mounts: [...alerting.mounts, ...(scheduler?.mounts ?? []), ...web.mounts],
+      metrics: [...alerting.metrics, ...(scheduler?.metrics ?? []), ...busMetrics(() => bus.stats)],
+    });
+    closers.push(() => app.close());
+    let collector: CollectorPart | undefined;
+    if (options.collector ?? true) {
+      collector = await startLocalCollector({ bus, clock, dataDir: config.dataDir, collector: config.parts.collector, scheduler: scheduler?.scheduler, log });
+      const c = collector;
+      closers.push(() => c.close());
+    }
+    const pageUrl = `http://${host}:${app.api?.port ?? config.server.httpPort}/`;
+    return { app, db, bus, alerting, scheduler, web, collector, url: pageUrl, close: closeAll };
+  } catch (err) {
+    await closeAll();
+    throw err instanceof AppStartError ? err : new AppStartError(err instanceof Error ? err.message : String(err));
+  }
+}
