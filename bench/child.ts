@@ -14,6 +14,8 @@ import { printLine, type BenchLine } from "./output.ts";
 import { riemannPublished } from "./riemann-published.ts";
 import { benchKafka, type KafkaBenchOptions } from "./kafka.ts";
 import { benchRiemann, type RiemannBenchOptions } from "./riemann.ts";
+import { runReplayBench, type ReplayBenchOptions } from "./replay.ts";
+import { benchCollector, type CollectorBenchOptions } from "./collector.ts";
 
 // The benchmarks a child can run, by the name run.ts passes.
 const BENCHMARKS = {
@@ -26,9 +28,15 @@ const BENCHMARKS = {
     await benchRiemann((line) => lines.push(line as BenchLine), options as RiemannBenchOptions);
     return lines;
   },
+  replay: (options: unknown): Promise<BenchLine[]> => runReplayBench(options as ReplayBenchOptions),
   kafka: async (options: unknown): Promise<BenchLine[]> => {
     const lines: BenchLine[] = [];
     await benchKafka((line) => lines.push(line as BenchLine), options as KafkaBenchOptions);
+    return lines;
+  },
+  collector: async (options: unknown): Promise<BenchLine[]> => {
+    const lines: BenchLine[] = [];
+    await benchCollector((line) => lines.push(line), options as CollectorBenchOptions);
     return lines;
   },
 } as const;

@@ -8,7 +8,7 @@
  *
  *     npm run bench                      # everything, about two and a half minutes on 2 cores
  *     npm run bench -- --quick           # small sizes: a smoke run of the whole suite
- *     npm run bench -- --only dispatch   # one group: riemann, dispatch, memory, expiry
+ *     npm run bench -- --only dispatch   # one group: riemann, dispatch, memory, expiry, transport, collector, replay
  *     npm run bench -- --no-js           # skip the plain-JavaScript build of the dispatch figure
  *
  * One benchmark by hand, e.g. with a CPU profile of the measured phase only:
@@ -25,7 +25,7 @@ import { riemannPublished } from "./riemann-published.ts";
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
 /** The groups `--only` accepts, in the order they run. */
-const GROUPS = ["riemann", "dispatch", "memory", "expiry", "transport"] as const;
+const GROUPS = ["riemann", "dispatch", "memory", "expiry", "transport", "collector", "replay"] as const;
 type Group = (typeof GROUPS)[number];
 
 /** A difference between the tsx and plain-JS dispatch figures above this fraction gets its own line. */
@@ -169,6 +169,13 @@ async function main(argv: readonly string[]): Promise<number> {
     // What a slice would cost if every expiry went through the reference rules (the run above).
     const estimate = referenceNs === undefined ? {} : { estimated_slice_ms_through_reference_rules: round(((line.slice_size as number) * referenceNs) / 1e6, 3) };
     printLine({ ...line, ...estimate });
+  });
+  await group("collector", async () => {
+    const sizes = settings.quick ? { scrapes: 10, samples: 10, siCalls: 1 } : {};
+    for (const line of await runChild("collector", { ...sizes, js: settings.js })) printLine(line);
+  });
+  await group("replay", async () => {
+    for (const line of await runChild("replay", settings.quick ? { hosts: 200, events: 300_000 } : {})) printLine(line);
   });
   progress(`done in ${((performance.now() - started) / 1000).toFixed(0)} s${failed > 0 ? `, ${failed} group(s) failed` : ""}`);
   return failed > 0 ? 1 : 0;

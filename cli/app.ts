@@ -16,6 +16,7 @@ import { RealClock, type Clock } from "../streams/clock.ts";
 import { Engine } from "../streams/engine.ts";
 import type { Event } from "../streams/event.ts";
 import { fanout, type Stream } from "../streams/stream.ts";
+import { attachRecorder, type RecorderOptions } from "../replay/recorder.ts";
 
 /** Where the shipped rule library lives. */
 export const BUILTIN_RULES_DIR = fileURLToPath(new URL("../rules/builtin", import.meta.url));
@@ -54,6 +55,8 @@ export interface AppOptions {
   readonly mounts?: readonly ApiMount[] | undefined;
   /** The other parts' self-metrics for /metrics. */
   readonly metrics?: readonly SelfMetric[] | undefined;
+  /** Record the engine's input to trace files for `satellite replay` (docs/replay.md). */
+  readonly record?: RecorderOptions | undefined;
 }
 
 /** A running process's parts. */
@@ -84,11 +87,19 @@ export async function startApp(options: AppOptions): Promise<App> {
   const clock = options.clock ?? new RealClock();
   const engine = options.engine ?? new Engine({ clock, onException: (e) => log(`rule error on ${e.host}: ${e.description ?? ""}`) });
   const rules: RuleManager[] = [];
+  const recording =
+    options.record === undefined
+      ? undefined
+      : attachRecorder(engine, options.record, {
+          onError: (e) => log(`recorder: ${e.message}`),
+          meta: () => ({ rules: rules.flatMap((m) => m.status().map((s) => `${s.name}:${s.hash}`)) }),
+        });
   let api: ApiServer | undefined;
   let riemann: RiemannServer | undefined;
   const close = async (): Promise<void> => {
     for (const m of rules) m.close();
     await Promise.all([api?.close(), riemann?.close()]);
+    await recording?.close();
   };
   try {
     // Each directory has a label that names its files cluster-wide (the same on every engine, wherever the directory is).

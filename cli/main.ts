@@ -4,8 +4,16 @@
  * code instead of calling process.exit, so tests can drive it in-process.
  */
 import { Command, CommanderError } from "commander";
+import { registerAlerts } from "./commands/alerts.ts";
 import { registerCheck } from "./commands/check.ts";
+import { registerDashboards } from "./commands/dashboards.ts";
+import { registerCollector } from "./commands/collector.ts";
 import { registerEngine } from "./commands/engine.ts";
+import { registerJobs } from "./commands/jobs.ts";
+import { registerMaintenance } from "./commands/maintenance.ts";
+import { registerReplay } from "./commands/replay.ts";
+import { registerSilence } from "./commands/silence.ts";
+import { registerSimulate } from "./commands/simulate.ts";
 import { registerStart } from "./commands/start.ts";
 import { registerTest } from "./commands/test.ts";
 
@@ -25,6 +33,14 @@ export function buildProgram(exit: ExitCode): Command {
   registerEngine(program, exit);
   registerTest(program, exit);
   registerCheck(program, exit);
+  registerDashboards(program, exit);
+  registerJobs(program, exit);
+  registerAlerts(program, exit);
+  registerSilence(program, exit);
+  registerMaintenance(program, exit);
+  registerCollector(program, exit);
+  registerReplay(program, exit);
+  registerSimulate(program, exit);
   return program;
 }
 

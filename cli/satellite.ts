@@ -30,6 +30,8 @@ export interface SatelliteRunOptions {
   /** Run the scheduler (and host health). Default true. */
   readonly scheduler?: boolean;
   readonly env?: NodeJS.ProcessEnv;
+  /** Record the engine's input to rotating trace files in this directory. */
+  readonly recordDir?: string | undefined;
 }
 
 /** A running all-in-one Satellite. */
@@ -130,6 +132,7 @@ export async function startSatellite(config: ResolvedConfig, options: SatelliteR
       sink,
       taps: [web.tap],
       mounts: [...alerting.mounts, ...(scheduler?.mounts ?? []), ...web.mounts],
+      record: options.recordDir === undefined ? undefined : { dir: options.recordDir },
       metrics: [...alerting.metrics, ...(scheduler?.metrics ?? []), ...busMetrics(() => bus.stats)],
     });
     closers.push(() => app.close());

@@ -43,6 +43,8 @@ export const SIMULATION_DEFAULTS = Object.freeze({ intervalSeconds: 10, start: 6
 export class SimulatedFleet {
   readonly hosts: readonly SimulatedHost[];
   readonly startedAt: number;
+  /** The scenario's settings with the defaults filled in (when its problem starts and ends). */
+  readonly settings: ScenarioSettings;
   private readonly rng: Prng;
   private readonly apply: (t: number) => void;
   private readonly interval: number;
@@ -61,8 +63,8 @@ export class SimulatedFleet {
     const width = String(options.hosts).length;
     const prefix = options.prefix ?? SIMULATION_DEFAULTS.prefix;
     this.hosts = Array.from({ length: options.hosts }, (_, i) => new SimulatedHost(`${prefix}${String(i + 1).padStart(Math.max(3, width), "0")}`, this.rng));
-    const settings: ScenarioSettings = { start: options.settings?.start ?? SIMULATION_DEFAULTS.start, duration: options.settings?.duration ?? SIMULATION_DEFAULTS.duration, fraction: options.settings?.fraction };
-    this.apply = scenario.setup(this.hosts, this.rng, settings);
+    this.settings = { start: options.settings?.start ?? SIMULATION_DEFAULTS.start, duration: options.settings?.duration ?? SIMULATION_DEFAULTS.duration, fraction: options.settings?.fraction };
+    this.apply = scenario.setup(this.hosts, this.rng, this.settings);
     this.startedAt = options.clock.now();
   }
 

@@ -27,6 +27,7 @@ interface StartOptions {
   readonly dataDir?: string;
   readonly collector: boolean;
   readonly scheduler: boolean;
+  readonly record?: string;
 }
 
 function port(value: string, flag: string): number {
@@ -68,6 +69,7 @@ export function registerStart(program: Command, exit: ExitCode): void {
     .option("-d, --data-dir <dir>", "where state is kept: alerts, outbox, scheduler, history (default: data)")
     .option("--no-collector", "do not run the collector and task executor for this host")
     .option("--no-scheduler", "do not run the scheduler")
+    .option("--record <dir>", "record the engine's input to rotating gzip trace files in <dir> (see `satellite replay`)")
     .addHelpText(
       "after",
       `
@@ -87,7 +89,7 @@ async function start(opts: StartOptions): Promise<number> {
     const { config, file } = await loadConfig(opts.config);
     if (file !== undefined) log(`settings from ${file}`);
     const settings = withFlags(config, opts);
-    sat = await startSatellite(settings, { log, collector: opts.collector, scheduler: opts.scheduler });
+    sat = await startSatellite(settings, { log, collector: opts.collector, scheduler: opts.scheduler, recordDir: opts.record });
     log(`data directory: ${settings.dataDir}`);
     log(sat.alerting.paging ? "pages go to PagerDuty (PAGERDUTY_ROUTING_KEY is set)" : "no PAGERDUTY_ROUTING_KEY: pages are recorded and shown on the page, not sent");
   } catch (err) {

@@ -50,7 +50,8 @@ export function startWeb(options: WebPartOptions): WebPart {
   const fleet = new FleetModel({
     index: options.engine.index,
     clock: options.clock,
-    schedulability: s === undefined ? undefined : (host) => s.health.status(host),
+    // Hosts without an agent (events from Riemann clients, other collectors) are not the scheduler's: no verdict.
+    schedulability: s === undefined ? undefined : (host) => (s.inventory.isRegistered(host) ? s.health.status(host) : undefined),
     knownHosts: s === undefined ? undefined : () => s.inventory.registeredHosts(),
   });
   const history = new MetricHistory({ db: options.db, clock: options.clock });

@@ -50,7 +50,41 @@ export interface ExecutorOptions {
 
 
 /** The ttl of task events, seconds (services.ts). */
-const TASK_EVENT_TTL = 600;
+export const TASK_EVENT_TTL = 600;
+
+/** What `taskEvent` builds one task event from. */
+export interface TaskEventSpec {
+  /** The host running the task. */
+  readonly host: string;
+  /** `TASK_STARTED`, `TASK_FINISHED` or `TASK_FAILED`. */
+  readonly service: string;
+  readonly order: Pick<LaunchOrder, "taskId" | "jobUuid" | "user">;
+  readonly time: number;
+  /** "ok" for started and finished, "critical" for failed. */
+  readonly state: string;
+  /** Run time in seconds (finished), the exit code (failed), none (started). */
+  readonly metric?: number | undefined;
+  /** The ended task's report (failed): its exit code and reason become attributes, the reason the description. */
+  readonly report?: FinishedReport | undefined;
+}
+
+/**
+ * One task event as the executor publishes it (services.ts): attributes
+ * `task_id`, `job_uuid`, `user`, and for a failure `exit_code` and
+ * `reason`; ttl `TASK_EVENT_TTL`. The fleet simulator builds its task
+ * events with this too, so they have the same shape.
+ *
+ * @example
+ * taskEvent({ host: "web1", service: TASK_FAILED, order, time: 1700000000, state: "critical", metric: 1, report: { taskId: "t1", exitCode: 1, reason: "exit 1" } });
+ * // { host: "web1", service: "task failed", state: "critical", metric: 1, description: "exit 1", attributes: { task_id: "t1", job_uuid: "j1", user: "alice", exit_code: "1", reason: "exit 1" }, ttl: 600, ... }
+ */
+export function taskEvent(spec: TaskEventSpec): Event {
+  const { order, report } = spec;
+  const attributes: Record<string, string> = { [TASK_ID_ATTRIBUTE]: order.taskId, job_uuid: order.jobUuid, user: order.user };
+  if (report?.exitCode !== undefined && report.exitCode !== null) attributes.exit_code = String(report.exitCode);
+  if (report?.reason !== undefined) attributes.reason = report.reason;
+  return makeEvent({ host: spec.host, service: spec.service, time: spec.time, state: spec.state, metric: spec.metric, description: report?.reason, ttl: TASK_EVENT_TTL, attributes });
+}
 
 /** Ended tasks remembered after their report was acknowledged, so a repeated launch order is not run twice. */
 const REMEMBERED_DONE = 10_000;
@@ -192,19 +226,7 @@ export class Executor {
   }
 
   private emit(service: string, order: LaunchOrder, state: string, metric: number | undefined, report: FinishedReport | undefined): void {
-    const attributes: Record<string, string> = { [TASK_ID_ATTRIBUTE]: order.taskId, job_uuid: order.jobUuid, user: order.user };
-    if (report?.exitCode !== undefined && report.exitCode !== null) attributes.exit_code = String(report.exitCode);
-    if (report?.reason !== undefined) attributes.reason = report.reason;
-    const event: Event = makeEvent({
-      host: this.options.host,
-      service,
-      time: this.options.clock.now(),
-      state,
-      metric,
-      description: report?.reason,
-      ttl: TASK_EVENT_TTL,
-      attributes,
-    });
+    const event = taskEvent({ host: this.options.host, service, order, time: this.options.clock.now(), state, metric, report });
     const topic = this.options.topic ?? EXECUTOR_DEFAULTS.topic;
     const publish = this.options.publish;
     // One chain: a host's task events reach the bus in the order they happened.

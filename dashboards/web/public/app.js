@@ -20,16 +20,20 @@ function el(tag, attrs = {}, ...children) {
   for (const c of children) e.append(c instanceof Node ? c : document.createTextNode(String(c ?? "")));
   return e;
 }
+// Times arrive as unix seconds (fleet) or ISO strings (alerting).
+function seconds(t) {
+  return typeof t === "string" ? Date.parse(t) / 1000 : t;
+}
 function ago(t) {
   if (!t) return "";
-  const s = Math.max(0, Date.now() / 1000 - t);
+  const s = Math.max(0, Date.now() / 1000 - seconds(t));
   if (s < 60) return `${Math.round(s)}s ago`;
   if (s < 3600) return `${Math.round(s / 60)}m ago`;
   if (s < 86400) return `${Math.round(s / 3600)}h ago`;
   return `${Math.round(s / 86400)}d ago`;
 }
 function clock(t) {
-  return t ? new Date(t * 1000).toLocaleTimeString() : "";
+  return t ? new Date(seconds(t) * 1000).toLocaleTimeString() : "";
 }
 async function getJson(url) {
   const r = await fetch(url, { headers: { accept: "application/json" } });
@@ -74,25 +78,30 @@ function describeTile(t) {
   lines.push(`${t[3]} live events, last seen ${ago(t[4])}`);
   return lines.join("\n");
 }
-function putTile(t) {
-  let entry = tiles.get(t[0]);
-  if (!entry) {
-    const e = el("div", { class: "t", role: "listitem", "data-host": t[0], tabindex: "-1" });
-    entry = { el: e, tile: t };
-    tiles.set(t[0], entry);
-    insertSorted(e, t[0]);
-  }
-  entry.tile = t;
-  entry.el.className = tileClass(t);
-  entry.el.dataset.health = t[1];
-  entry.el.setAttribute("aria-label", `${t[0]} ${t[1]}`);
+function newTileElement(t) {
+  return el("div", { class: tileClass(t), role: "listitem", "data-host": t[0], "data-health": t[1], "aria-label": `${t[0]} ${t[1]}` });
 }
-function insertSorted(e, host) {
-  // Hosts arrive sorted in a snapshot; later newcomers are placed by name.
-  const last = fleet.lastElementChild;
-  if (!last || last.dataset.host < host) { fleet.append(e); return; }
-  for (const child of fleet.children) if (child.dataset.host > host) { fleet.insertBefore(e, child); return; }
-  fleet.append(e);
+// Updates known tiles in place; new hosts are added and the grid re-ordered by name in one pass
+// (placing each newcomer by scanning the grid would be quadratic for a burst of 5,000).
+function putTiles(changed) {
+  let added = false;
+  for (const t of changed) {
+    const entry = tiles.get(t[0]);
+    if (!entry) {
+      tiles.set(t[0], { el: newTileElement(t), tile: t });
+      added = true;
+      continue;
+    }
+    entry.tile = t;
+    entry.el.className = tileClass(t);
+    entry.el.dataset.health = t[1];
+    entry.el.setAttribute("aria-label", `${t[0]} ${t[1]}`);
+  }
+  if (added) {
+    const frag = document.createDocumentFragment();
+    for (const host of [...tiles.keys()].sort()) frag.append(tiles.get(host).el);
+    fleet.append(frag);
+  }
 }
 function renderCounts() {
   const n = { ok: 0, warning: 0, critical: 0, silent: 0, out: 0 };
@@ -105,19 +114,13 @@ function snapshot(data) {
   features = data.features || {};
   fleet.replaceChildren();
   tiles.clear();
-  const frag = document.createDocumentFragment();
-  for (const t of data.hosts) {
-    const e = el("div", { class: tileClass(t), role: "listitem", "data-host": t[0], "data-health": t[1], "aria-label": `${t[0]} ${t[1]}` });
-    tiles.set(t[0], { el: e, tile: t });
-    frag.append(e);
-  }
-  fleet.append(frag);
+  putTiles(data.hosts);
   renderCounts();
   for (const [panel, on] of Object.entries(features)) { const p = $(`#${panel}-panel`); if (p) p.hidden = !on; }
 }
 const renderCountsSoon = debounce(renderCounts, 200);
 function onHosts(changed) {
-  for (const t of changed) putTile(t);
+  putTiles(changed);
   renderCountsSoon();
 }
 
@@ -180,19 +183,20 @@ async function loadAlerts() {
   const alerts = list(data, "alerts");
   $("#alerts-count").textContent = alerts.length ? `(${alerts.length})` : "";
   $("#alerts-empty").hidden = alerts.length > 0;
-  $("#alerts tbody").replaceChildren(...alerts.map((a) => el("tr", { "data-key": a.key ?? a.id },
+  $("#alerts tbody").replaceChildren(...alerts.map((a) => el("tr", { "data-key": a.key ?? a.id, class: a.muted ? "muted" : "" },
     el("td", { class: `sev ${a.severity}` }, a.severity),
-    el("td", { title: `${a.rule}\n${a.summary ?? ""}` }, a.summary ?? a.key),
-    el("td", {}, ago(a.firedAt ?? a.startedAt ?? a.since)),
+    el("td", { title: `${a.rule}\n${a.summary ?? ""}${a.muted ? "\nsilenced: not paged" : ""}` }, `${a.muted ? "🔕 " : ""}${a.summary ?? a.key}`),
+    el("td", {}, ago(a.firingSince ?? a.startsAt)),
     el("td", {}, el("button", { title: "silence this alert", onclick: () => silenceAlert(a) }, "silence")))));
 }
 async function loadHistory() {
-  const data = await getJson("/api/v1/alerts/history?limit=100").catch(() => null);
-  const entries = list(data, "history");
-  $("#history").replaceChildren(...entries.slice(0, 100).map((h) => el("li", {}, `${clock(h.time)} ${h.kind ?? h.type ?? ""} ${h.rule ?? ""} ${h.summary ?? h.detail ?? ""}`)));
-  const pages = entries.filter((h) => (h.kind ?? h.type ?? "").startsWith("notif"));
+  const data = await getJson("/api/v1/alerts/history?limit=300").catch(() => null);
+  const entries = list(data, "history").slice().reverse(); // newest first
+  const describe = (h) => [h.kind, h.rule, h.host, h.action, h.outcome].filter((x) => x).join(" ");
+  $("#history").replaceChildren(...entries.slice(0, 100).map((h) => el("li", { "data-kind": h.kind }, `${clock(h.time)} ${describe(h)}`)));
+  const pages = entries.filter((h) => h.kind === "attempt");
   $("#pages-empty").hidden = pages.length > 0;
-  $("#pages tbody").replaceChildren(...pages.slice(0, 20).map((p) => el("tr", {}, el("td", {}, clock(p.time)), el("td", {}, p.action ?? ""), el("td", { title: p.key ?? p.dedupKey ?? "" }, p.summary ?? p.key ?? p.dedupKey ?? ""), el("td", { class: `sev ${p.outcome === "delivered" ? "" : "warning"}` }, p.outcome ?? ""))));
+  $("#pages tbody").replaceChildren(...pages.slice(0, 20).map((p) => el("tr", {}, el("td", {}, clock(p.time)), el("td", {}, p.action ?? ""), el("td", { title: p.dedupKey ?? "" }, p.dedupKey ?? p.rule ?? ""), el("td", { class: `sev ${p.outcome === "delivered" ? "" : "warning"}` }, p.outcome ?? ""))));
 }
 async function loadSilences() {
   const data = await getJson("/api/v1/silences").catch(() => null);
@@ -207,9 +211,8 @@ function parseDuration(s) {
   if (!m) return null;
   return Number(m[1]) * ({ "": 1, s: 1, m: 60, h: 3600, d: 86400 })[m[2]];
 }
-async function createSilence(matchers, seconds, comment) {
-  const now = Date.now() / 1000;
-  const r = await send("POST", "/api/v1/silences", { matchers, startsAt: now, endsAt: now + seconds, createdBy: "web", comment });
+async function createSilence(matchers, durationSeconds, comment) {
+  const r = await send("POST", "/api/v1/silences", { matchers, durationSeconds, createdBy: "web page", comment });
   const err = $("#silence-error");
   if (!r.ok) { err.textContent = (await r.json().catch(() => ({}))).error ?? `error ${r.status}`; err.hidden = false; return false; }
   err.hidden = true;
@@ -224,16 +227,16 @@ function silenceAlert(a) {
 $("#silence-form").addEventListener("submit", async (ev) => {
   ev.preventDefault();
   const f = new FormData(ev.target);
-  const seconds = parseDuration(String(f.get("duration")));
+  const duration = parseDuration(String(f.get("duration")));
   const err = $("#silence-error");
-  if (!seconds) { err.textContent = "duration: use e.g. 30m, 2h, 1d"; err.hidden = false; return; }
+  if (!duration) { err.textContent = "duration: use e.g. 30m, 2h, 1d"; err.hidden = false; return; }
   const matchers = [];
   for (const name of ["host", "rule"]) {
     const v = String(f.get(name) ?? "").trim();
     if (v) matchers.push({ name, value: v, isRegex: /[*+?[\]()|^$\\]/.test(v) });
   }
   if (!matchers.length) { err.textContent = "a silence needs a host or a rule"; err.hidden = false; return; }
-  if (await createSilence(matchers, seconds, String(f.get("comment")))) ev.target.reset();
+  if (await createSilence(matchers, duration, String(f.get("comment")))) ev.target.reset();
 });
 async function loadQueue() {
   const data = await getJson("/api/v1/queue").catch(() => null);

@@ -1,0 +1,274 @@
+/**
+ * Replay throughput: how fast a recorded trace runs through the engine and
+ * the built-in rules under virtual time. The benchmark records a synthetic
+ * trace with `TraceRecorder` (1,000 hosts sending what the collector sends
+ * and the built-in rules read — heartbeats, swap, filesystems, command
+ * checks, task events — with silent hosts, a swap storm, full disks, failing
+ * checks and black-hole hosts so every rule has work), then replays it with
+ * `replayTrace` and reports events/s replayed (gunzip, parsing, engine,
+ * rules, everything but loading the rules) and the real-time factor. Two
+ * side figures show where the time goes: reading and decoding alone, and
+ * the recorder's cost on the engine thread.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { performance } from "node:perf_hooks";
+import { readTrace } from "../replay/reader.ts";
+import { TraceRecorder } from "../replay/recorder.ts";
+import { replayTrace } from "../replay/replay.ts";
+import {
+  CHECK_TAG,
+  filesystemUsedService,
+  HEARTBEAT,
+  HEARTBEAT_TTL_SECONDS,
+  MOUNT_POINT_ATTRIBUTE,
+  SWAP_PAGES_PER_SECOND,
+  SWAP_USED_PCT,
+  TASK_FAILED,
+  TASK_FINISHED,
+  TASK_ID_ATTRIBUTE,
+  TASK_STARTED,
+} from "../rules/builtin/services.ts";
+import { VirtualClock } from "../streams/clock.ts";
+import { Engine } from "../streams/engine.ts";
+import { makeEvent, type Event } from "../streams/event.ts";
+import { judge, machine, progress, round, type BenchLine } from "./output.ts";
+import { BUILTIN_RULES_DIR, loadRuleSet } from "./rule-set.ts";
+
+/** Events per second a replay with the built-in rules should reach on one core. */
+export const REPLAY_TARGET = 1_000_000;
+
+/** Settings of `runReplayBench`; sizes default to the published figure's. */
+export interface ReplayBenchOptions {
+  /** Hosts in the fleet. Default 1,000. */
+  readonly hosts?: number;
+  /** Events in the trace (whole report rounds, at least this many). Default 3,000,000. */
+  readonly events?: number;
+  /** Seconds between two reports of a host. Default 10. */
+  readonly intervalSeconds?: number;
+  /** Where the trace is written. Default: a temporary directory, removed afterwards. */
+  readonly dir?: string;
+}
+
+/** Seconds between a collector's probe time (the event's time) and the engine receiving it. */
+const SHIPPING_DELAY_SECONDS = 0.037;
+
+/** 32-bit integer mix, for deterministic "randomness" per (host, round). */
+function mix(x: number): number {
+  x = Math.imul(x ^ (x >>> 16), 0x85ebca6b);
+  x = Math.imul(x ^ (x >>> 13), 0xc2b2ae35);
+  return (x ^ (x >>> 16)) >>> 0;
+}
+
+const ROOT = filesystemUsedService("/");
+const VAR = filesystemUsedService("/var");
+const CHECK_TAGS: readonly string[] = Object.freeze([CHECK_TAG]);
+const ROOT_ATTRIBUTES = Object.freeze({ [MOUNT_POINT_ATTRIBUTE]: "/" });
+const VAR_ATTRIBUTES = Object.freeze({ [MOUNT_POINT_ATTRIBUTE]: "/var" });
+const CHECKS = ["ntp synchronized", "disk writable"] as const;
+
+/**
+ * Appends host `h`'s report of round `k` (at time `t`) to `out`: what a
+ * collector sends every interval, plus the host's task events. Rotating
+ * spells make the built-in rules act: a host in 500 silent for 20 rounds,
+ * a swap storm over a quarter of the fleet every 120 rounds (for 15), a
+ * filesystem in 300 filling up for 60 rounds, a check in 200 failing for 12
+ * rounds, a host in 250 failing every task for 90 rounds.
+ */
+function report(h: number, k: number, t: number, host: string, start: number, out: Event[]): void {
+  if (mix(h * 7919 + Math.floor(k / 20)) % 500 === 0) return; // silent spell
+  const r = mix(h * 1_000_003 + k);
+  out.push(makeEvent({ host, service: HEARTBEAT, time: t, state: "ok", metric: t - start, ttl: HEARTBEAT_TTL_SECONDS }));
+  const storm = k % 120 < 15 && h % 4 === 0;
+  const swap = storm ? 300 + (r % 500) : r % 5;
+  out.push(makeEvent({ host, service: SWAP_PAGES_PER_SECOND, time: t, state: "ok", metric: swap, ttl: 30, attributes: { in: String(Math.round(swap * 0.7)), out: String(swap - Math.round(swap * 0.7)) } }));
+  out.push(makeEvent({ host, service: SWAP_USED_PCT, time: t, state: "ok", metric: (r % 100) / 1000, ttl: 30 }));
+  const full = mix(h * 31 + Math.floor(k / 60)) % 300 === 0;
+  out.push(makeEvent({ host, service: ROOT, time: t, state: "ok", metric: 0.4 + (r % 100) / 1000, ttl: 180, attributes: ROOT_ATTRIBUTES }));
+  out.push(makeEvent({ host, service: VAR, time: t, state: "ok", metric: full ? 0.95 : 0.5 + (r % 50) / 1000, ttl: 180, attributes: VAR_ATTRIBUTES }));
+  for (let c = 0; c < CHECKS.length; c++) {
+    const failing = mix(h * 131 + c * 17 + Math.floor(k / 12)) % 200 === 0;
+    out.push(
+      makeEvent({
+        host,
+        service: CHECKS[c]!,
+        time: t,
+        state: failing ? "critical" : "ok",
+        metric: failing ? 2 : 0,
+        tags: CHECK_TAGS,
+        ttl: 60,
+        description: failing ? "exit 2: check failed" : undefined,
+      }),
+    );
+  }
+  // About one task start and one end per host per round; a black hole fails every task.
+  const blackHole = mix(h * 613 + Math.floor(k / 90)) % 250 === 0;
+  const id = `t${h}-${k}`;
+  if (r % 3 !== 0) out.push(makeEvent({ host, service: TASK_STARTED, time: t, state: "ok", ttl: 600, attributes: { [TASK_ID_ATTRIBUTE]: id } }));
+  if (r % 3 !== 1) {
+    const failed = blackHole || r % 97 === 0;
+    out.push(
+      makeEvent({
+        host,
+        service: failed ? TASK_FAILED : TASK_FINISHED,
+        time: t,
+        state: failed ? "critical" : "ok",
+        metric: failed ? 1 : r % 600,
+        ttl: 600,
+        description: failed ? "exit 1" : undefined,
+        attributes: { [TASK_ID_ATTRIBUTE]: `t${h}-${k - 1}` },
+      }),
+    );
+  }
+}
+
+/**
+ * Records the synthetic trace into `dir` and returns what it took: events,
+ * rounds, the wall milliseconds spent inside `record` calls (the cost a
+ * recording engine pays) and in total (compression included).
+ */
+async function recordTrace(dir: string, hosts: number, events: number, interval: number): Promise<{ events: number; rounds: number; recordMs: number; totalMs: number; bytes: number; dropped: number; files: number }> {
+  const start = 1_735_689_600; // 2025-01-01T00:00:00Z
+  const clock = new VirtualClock(start);
+  const recorder = new TraceRecorder({ dir, flushIntervalMs: 0, maxFileBytes: 0, rotateSeconds: 3600, maxFiles: 0 }, { clock });
+  const names = Array.from({ length: hosts }, (_, i) => `host-${String(i).padStart(4, "0")}`);
+  const batch: Event[] = [];
+  let n = 0;
+  let k = 0;
+  let recordMs = 0;
+  const started = performance.now();
+  while (n < events) {
+    for (let h = 0; h < hosts; h++) {
+      // The collector stamps its probe time; the engine receives the report a little later (shipping, batching).
+      const t = start + k * interval + (h * interval) / hosts;
+      const received = t + SHIPPING_DELAY_SECONDS;
+      batch.length = 0;
+      report(h, k, t, names[h]!, start, batch);
+      clock.advanceTo(received);
+      const before = performance.now();
+      recorder.tap(batch, received);
+      recordMs += performance.now() - before;
+      n += batch.length;
+      // Let compression and the disk keep up, as the event loop does between a live engine's batches.
+      if (recorder.queuedBytes > 16 * 2 ** 20) await recorder.flush();
+    }
+    k++;
+    if (k % 60 === 0) progress(`replay: recorded ${n} events (${k} rounds)`);
+  }
+  const stats = await recorder.close();
+  return { events: n, rounds: k, recordMs, totalMs: performance.now() - started, bytes: stats.bytesWritten, dropped: stats.dropped, files: stats.files };
+}
+
+/**
+ * The peer figure: the same events, made in memory just before they are fed
+ * (generation untimed, as a transport hands decoded batches over), through
+ * an engine with the built-in rules on a virtual clock — what a live engine
+ * spends on them, without the trace. Returns events/s.
+ */
+async function live(hosts: number, rounds: number, interval: number): Promise<{ eventsPerSecond: number; events: number }> {
+  const start = 1_735_689_600;
+  const clock = new VirtualClock(start);
+  const engine = new Engine({ clock });
+  const rules = await loadRuleSet([BUILTIN_RULES_DIR], engine.ctx);
+  engine.setStream(rules.stream);
+  const names = Array.from({ length: hosts }, (_, i) => `host-${String(i).padStart(4, "0")}`);
+  const batch: Event[] = [];
+  let n = 0;
+  let ms = 0;
+  for (let k = 0; k < rounds; k++) {
+    for (let h = 0; h < hosts; h++) {
+      const t = start + k * interval + (h * interval) / hosts;
+      batch.length = 0;
+      report(h, k, t, names[h]!, start, batch);
+      const before = performance.now();
+      clock.advanceTo(t + SHIPPING_DELAY_SECONDS);
+      for (let i = 0; i < batch.length; i++) engine.process(batch[i]!);
+      ms += performance.now() - before;
+      n += batch.length;
+    }
+  }
+  rules.close();
+  return { eventsPerSecond: n / (ms / 1000), events: n };
+}
+
+/**
+ * Runs the benchmark and returns its lines: `replay_builtin_rules`
+ * (events/s, the headline, with the real-time factor and the target) and
+ * `record_trace` (events/s the recorder takes on the engine thread).
+ *
+ * @example
+ * const [line] = await runReplayBench({ hosts: 50, events: 20_000 });
+ * line.value; // events replayed per second
+ */
+export async function runReplayBench(options: ReplayBenchOptions = {}): Promise<BenchLine[]> {
+  const hosts = options.hosts ?? 1000;
+  const events = options.events ?? 3_000_000;
+  const interval = options.intervalSeconds ?? 10;
+  const dir = options.dir ?? mkdtempSync(path.join(os.tmpdir(), "satellite-bench-replay-"));
+  try {
+    progress(`replay: recording a trace of ${events} events over ${hosts} hosts`);
+    const recorded = await recordTrace(dir, hosts, events, interval);
+    progress(`replay: reading and decoding only`);
+    const readStarted = performance.now();
+    const read = await readTrace(dir, { batch: () => {} });
+    const readMs = performance.now() - readStarted;
+    progress(`replay: replaying with no rules (engine and index only)`);
+    const bare = await replayTrace({ trace: dir, builtin: false });
+    progress(`replay: the same events from memory through an engine with the built-in rules (the peer figure)`);
+    const peer = await live(hosts, recorded.rounds, interval);
+    progress(`replay: replaying with the built-in rules`);
+    const result = await replayTrace({ trace: dir, builtin: true });
+    const run = result.runs[0]!;
+    const c = run.decisions.counts;
+    const replay: BenchLine = {
+      name: "replay_builtin_rules",
+      value: round(result.eventsPerSecond),
+      unit: "events/s",
+      ...judge(result.eventsPerSecond, { op: ">=", value: REPLAY_TARGET }),
+      real_time_factor: round(result.realTimeFactor),
+      events: result.trace.events,
+      hosts,
+      virtual_seconds: round(result.virtualSeconds, 6),
+      wall_ms: round(result.wallMs),
+      rules_load_ms: round(result.loadMs),
+      trace_bytes: result.trace.bytes,
+      trace_text_bytes: result.trace.textBytes,
+      bytes_per_event: round(result.trace.bytes / result.trace.events, 3),
+      trace_files: result.trace.files.length,
+      // Where the time goes: reading alone, replaying into an engine without rules, and the peer:
+      // the same events from memory through the same engine and rules, no trace.
+      read_decode_only_events_per_s: round(read.events / (readMs / 1000)),
+      replay_no_rules_events_per_s: round(bare.eventsPerSecond),
+      live_from_memory_events_per_s: round(peer.eventsPerSecond),
+      ratio_to_live: round(result.eventsPerSecond / peer.eventsPerSecond, 3),
+      rules_files: run.rules.flatMap((r) => r.files),
+      pages: c.pages,
+      resolves: c.resolves,
+      page_intents: c.pageIntents,
+      hosts_taken_out: c.hostsTakenOut,
+      drains: c.drains,
+      restores: c.restores,
+      expired_events: run.engine.expired,
+      stream_errors: run.engine.streamErrors,
+      rule_errors: Object.values(run.ruleErrors).reduce((a, b) => a + b, 0),
+      problems: result.trace.problems.length,
+      ...machine(),
+    };
+    const record: BenchLine = {
+      name: "record_trace",
+      value: round(recorded.events / (recorded.recordMs / 1000)),
+      unit: "events/s",
+      path: "TraceRecorder.tap on the engine thread (encoding; compression runs on the thread pool)",
+      wall_events_per_s: round(recorded.events / (recorded.totalMs / 1000)),
+      events: recorded.events,
+      dropped: recorded.dropped,
+      files: recorded.files,
+      bytes: recorded.bytes,
+      ...machine(),
+    };
+    return [replay, record];
+  } finally {
+    if (options.dir === undefined) rmSync(dir, { recursive: true, force: true });
+  }
+}
