@@ -33,7 +33,14 @@ const REASON = "silent";
 export default defineRules((r) => {
   const drain = r.drain({ reason: REASON });
   const restore = r.restore({ reason: "reporting again" });
-  const page = r.page({ name: "host gone silent", severity: "warning", subject: (e) => e.host, summary: (e) => `host gone silent: ${e.host} stopped reporting` });
+  // Grouped: a partition that silences 40 hosts is one page listing them, not 40 pages.
+  const page = r.page({
+    name: "host gone silent",
+    severity: "warning",
+    subject: (e) => e.host,
+    summary: (e) => `host gone silent: ${e.host} stopped reporting`,
+    alerting: { groupBy: "rule" },
+  });
   const resolve = r.resolve({ name: "host gone silent", subject: (e) => e.host, summary: (e) => `${e.host} is reporting again` });
 
   function perHost(): (e: Event) => void {

@@ -104,3 +104,9 @@ ruleTest("task events that expire in the index are not counted again", (t) => {
   t.inject({ host: "h1", service: "heartbeat", state: "ok", ttl: 30 });
   t.expectIntents([{ kind: "restore" }]);
 });
+
+ruleTest("tasks killed on purpose (a user's kill, a drain deadline) do not make a black hole", (t) => {
+  for (let i = 0; i < 6; i++) t.inject({ host: "h1", service: "task started", state: "ok", ttl: 600 });
+  for (let i = 0; i < 6; i++) t.inject({ host: "h1", service: "task failed", state: "critical", ttl: 600, attributes: { reason: "killed (SIGTERM)" } });
+  t.expectIntents([{ kind: "restore", host: "h1" }]);
+});

@@ -26,6 +26,8 @@
  *   failure; the scheduler's flap damping spaces out repeated returns.
  * - The first verdict about a host is always sent ("restore" for a healthy
  *   one), so a drain left over from before an engine restart is lifted.
+ * - Tasks killed on purpose (a user's kill, a drain's deadline: reason
+ *   "killed (...)") are not failures of the host and are not counted.
  * - Differs from Satellite: it drains as well as pages (Satellite's first
  *   version drained, its last only e-mailed); per-task events instead of
  *   cumulative counters, so no counter-reset handling is needed.
@@ -57,6 +59,11 @@ function exceeds(numerator: number, denominator: number, limit: number): boolean
   return numerator / denominator > limit;
 }
 
+/** A task killed by its user or by the scheduler (reason "killed (...)") says nothing about the host. */
+function killedOnPurpose(e: Event): boolean {
+  return e.attributes?.reason?.startsWith("killed") === true;
+}
+
 /** The verdict over one host's window: state "critical" for a black hole, else "ok". */
 function judge(window: Events): Event {
   let started = 0;
@@ -65,7 +72,7 @@ function judge(window: Events): Event {
   for (const e of window) {
     if (e.service === TASK_STARTED) started++;
     else if (e.service === TASK_FINISHED) finished++;
-    else if (e.service === TASK_FAILED) failed++;
+    else if (e.service === TASK_FAILED && !killedOnPurpose(e)) failed++;
   }
   const blackHole = failed >= MIN_FAILED && exceeds(failed, started, FAILED_PER_STARTED) && exceeds(failed, finished, FAILED_PER_FINISHED);
   const last = window[window.length - 1]!;
@@ -83,7 +90,13 @@ function judge(window: Events): Event {
 const TASK_SERVICES: ReadonlySet<string> = new Set([TASK_STARTED, TASK_FINISHED, TASK_FAILED]);
 
 export default defineRules((r) => {
-  const page = r.page({ name: "task black hole", severity: "warning", subject: (e) => e.host, summary: (e) => `task black hole: ${e.host} (${e.description ?? ""})` });
+  const page = r.page({
+    name: "task black hole",
+    severity: "warning",
+    subject: (e) => e.host,
+    summary: (e) => `task black hole: ${e.host} (${e.description ?? ""})`,
+    alerting: { groupBy: "rule" },
+  });
   const resolve = r.resolve({ name: "task black hole", subject: (e) => e.host, summary: (e) => `${e.host} no longer fails its tasks (${e.description ?? ""})` });
   const drain = r.drain({ reason: (e) => `task black hole: ${e.description ?? ""}` });
   const restore = r.restore({ reason: "no task black hole" });
