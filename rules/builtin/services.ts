@@ -44,8 +44,8 @@ export const HEARTBEAT_TTL_SECONDS = 30;
  * service is the check's configured name (any name, e.g. "disk writable"),
  * its state "ok" (exit 0), "warning" (exit 1) or "critical" (any other exit,
  * a timeout, a crash: the collector then says why in `description`), its
- * metric the exit code and its ttl five check periods (as Satellite's
- * recipes). A check result is never tagged anything that would make it look
+ * metric the exit code and its ttl three check periods by default (the collector's `ttlPeriods`; Satellite's
+ * recipes used five). A check result is never tagged anything that would make it look
  * like a different check.
  *
  * @example
