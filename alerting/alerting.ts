@@ -111,6 +111,31 @@ export interface HistoryEntry {
   readonly detail: Record<string, unknown> | null;
 }
 
+/** The alert a history entry is about, as it was when the entry was written. */
+export interface HistoryAlert {
+  readonly key: string;
+  readonly rule: string;
+  readonly host: string | null;
+  readonly service: string | null;
+  readonly severity: Severity;
+  readonly summary: string;
+  readonly state: AlertState;
+  /** A silence or maintenance window mutes it. */
+  readonly muted: boolean;
+}
+
+/**
+ * A history entry just committed to the store, as `AlertingDeps.onHistory`
+ * receives it: the `HistoryEntry` plus its time in unix seconds and, for
+ * entries about one alert, that alert as it was then.
+ */
+export interface CommittedHistoryEntry extends HistoryEntry {
+  /** `time` in unix seconds. */
+  readonly unixTime: number;
+  /** Undefined for silence, maintenance and group entries. */
+  readonly alert: HistoryAlert | undefined;
+}
+
 /** A silence as the API shows it. */
 export interface SilenceView {
   readonly id: number;
@@ -174,6 +199,13 @@ export interface AlertingDeps {
   readonly options?: unknown;
   /** Errors thrown inside timer callbacks (default: one line on stderr). */
   readonly onError?: (err: unknown) => void;
+  /**
+   * Called with each history entry after the transaction that wrote it
+   * committed (entries of a rolled-back transaction are never passed), in
+   * the order they were written. For mirrors such as Elasticsearch; must
+   * not call back into alerting. What it throws goes to `onError`.
+   */
+  readonly onHistory?: ((entry: CommittedHistoryEntry) => void) | undefined;
 }
 
 interface AlertRecord {
@@ -454,6 +486,9 @@ export class Alerting {
   private closed = false;
   private readonly runTx: (fn: () => void) => void;
   private readonly q: Statements;
+  private readonly onHistory: ((entry: CommittedHistoryEntry) => void) | undefined;
+  /** History written inside a transaction still open, for `onHistory`. */
+  private readonly uncommitted: CommittedHistoryEntry[] = [];
 
   constructor(deps: AlertingDeps) {
     this.options = resolveAlertingOptions(deps.options);
@@ -462,6 +497,7 @@ export class Alerting {
     this.notifier = deps.notifier;
     this.onError = deps.onError ?? ((err) => process.stderr.write(`alerting: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`));
     this.payload = { source: this.options.source, webUrl: deps.webUrl, groupListLimit: this.options.groupListLimit };
+    this.onHistory = deps.onHistory;
     migrate(this.db, "alerting", ALERTING_MIGRATIONS);
     this.runTx = this.db.transaction((fn: () => void) => fn());
     this.q = statements(this.db);
@@ -511,7 +547,7 @@ export class Alerting {
     const detail: Record<string, unknown> = { attempt: a.attempt };
     if (a.status !== undefined) detail.status = a.status;
     if (a.error !== undefined) detail.error = a.error;
-    this.q.insertHistory.run({
+    const row: Omit<HistoryRow, "id"> = {
       time: a.time,
       kind: "attempt",
       alert_id: alert?.id ?? null,
@@ -525,7 +561,9 @@ export class Alerting {
       action: a.action,
       outcome: a.outcome,
       detail: JSON.stringify(detail),
-    });
+    };
+    const info = this.q.insertHistory.run(row);
+    if (this.onHistory !== undefined) this.written(Number(info.lastInsertRowid), row, target);
   }
 
   // ---------------------------------------------------------------- lifecycle
@@ -1250,12 +1288,15 @@ export class Alerting {
    * may have changed half-way, is reloaded from the database.
    */
   private tx(fn: () => void): void {
+    const mark = this.uncommitted.length;
     try {
       this.runTx(fn);
     } catch (err) {
+      this.uncommitted.length = mark; // rolled back (to the savepoint when nested)
       if (!this.db.inTransaction && this.db.open) this.reload();
       throw err;
     }
+    if (!this.db.inTransaction) this.passCommitted();
   }
 
   private reload(): void {
@@ -1356,7 +1397,7 @@ export class Alerting {
 
   private record(kind: string, now: number, f: HistoryFields): void {
     const a = f.alert;
-    this.q.insertHistory.run({
+    const row: Omit<HistoryRow, "id"> = {
       time: now,
       kind,
       alert_id: a?.id ?? null,
@@ -1370,7 +1411,32 @@ export class Alerting {
       action: f.action ?? null,
       outcome: f.outcome ?? null,
       detail: f.detail === undefined ? null : JSON.stringify(f.detail),
-    });
+    };
+    const info = this.q.insertHistory.run(row);
+    if (this.onHistory !== undefined) this.written(Number(info.lastInsertRowid), row, a);
+  }
+
+  /** Queues a written history row for `onHistory`; passes it on at once when no transaction is open (it is committed). */
+  private written(id: number, row: Omit<HistoryRow, "id">, a: AlertRecord | undefined): void {
+    const alert: HistoryAlert | undefined =
+      a === undefined
+        ? undefined
+        : { key: a.key, rule: a.rule, host: a.host ?? null, service: a.service ?? null, severity: a.severity, summary: a.summary, state: a.state, muted: isMuted(a.mutedBy) };
+    this.uncommitted.push({ ...historyView({ id, ...row }), unixTime: row.time, alert });
+    if (!this.db.inTransaction) this.passCommitted();
+  }
+
+  /** Hands the committed history to `onHistory`, in order. */
+  private passCommitted(): void {
+    if (this.uncommitted.length === 0 || this.onHistory === undefined) return;
+    const entries = this.uncommitted.splice(0);
+    for (const entry of entries) {
+      try {
+        this.onHistory(entry);
+      } catch (err) {
+        this.onError(err);
+      }
+    }
   }
 
   private historyOf(row: AlertRow, limit: number): HistoryEntry[] {

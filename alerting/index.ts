@@ -4,7 +4,7 @@
  * notify part implements. See docs/alerting.md.
  */
 export { Alerting, DEFAULT_HISTORY_LIMIT, LIST_LIMITS } from "./alerting.ts";
-export type { AlertFilter, AlertingDeps, AlertState, AlertView, HistoryEntry, HistoryFilter, MaintenanceView, Mutes, SilenceView } from "./alerting.ts";
+export type { AlertFilter, AlertingDeps, AlertState, AlertView, CommittedHistoryEntry, HistoryAlert, HistoryEntry, HistoryFilter, MaintenanceView, Mutes, SilenceView } from "./alerting.ts";
 export { ALERTING_DEFAULTS, policyFor, resolveAlertingOptions } from "./options.ts";
 export type { AlertingOptions, AlertPolicy } from "./options.ts";
 export { alertsRouter, type AlertsRouterOptions } from "./router.ts";

@@ -10,7 +10,7 @@
  */
 import { InProcessBus } from "../bus/inprocess.ts";
 import type { ResolvedConfig } from "../config/resolve.ts";
-import { busMetrics } from "../dashboards/metrics/index.ts";
+import { busMetrics, counterMetrics, type SelfMetric } from "../dashboards/metrics/index.ts";
 import { formatIntent, type Intent } from "../rules/intents.ts";
 import { openStore, type Db } from "../store/database.ts";
 import { RealClock, type Clock } from "../streams/clock.ts";
@@ -120,6 +120,16 @@ export async function startSatellite(config: ResolvedConfig, options: SatelliteR
     closers.push(() => bus.close());
     await bus.subscribe("events", (events) => engine.submitAll(events));
     await bus.subscribe("tasks", (events) => engine.submitAll(events));
+    let collector: CollectorPart | undefined;
+    const zero = { sent: 0, buffered: 0, dropped: 0, retries: 0, pending: 0, bufferBytes: 0 };
+    const collectorMetrics: SelfMetric[] = counterMetrics("satellite_collector", () => collector?.collector.shipping?.stats.total ?? zero, {
+      sent: ["counter", "Events this host's collector delivered."],
+      buffered: ["counter", "Events the collector had to buffer (transport down)."],
+      dropped: ["counter", "Events dropped because the collector's buffer was full (oldest first)."],
+      retries: ["counter", "Collector send retries."],
+      pending: ["gauge", "Events waiting in the collector's memory queue."],
+      bufferBytes: ["gauge", "Bytes in the collector's on-disk buffer."],
+    });
     const app = await startApp({
       engine,
       clock,
@@ -133,10 +143,9 @@ export async function startSatellite(config: ResolvedConfig, options: SatelliteR
       taps: [web.tap],
       mounts: [...alerting.mounts, ...(scheduler?.mounts ?? []), ...web.mounts],
       record: options.recordDir === undefined ? undefined : { dir: options.recordDir },
-      metrics: [...alerting.metrics, ...(scheduler?.metrics ?? []), ...busMetrics(() => bus.stats)],
+      metrics: [...alerting.metrics, ...(scheduler?.metrics ?? []), ...busMetrics(() => bus.stats), ...collectorMetrics],
     });
     closers.push(() => app.close());
-    let collector: CollectorPart | undefined;
     if (options.collector ?? true) {
       collector = await startLocalCollector({ bus, clock, dataDir: config.dataDir, collector: config.parts.collector, scheduler: scheduler?.scheduler, log });
       const c = collector;

@@ -179,7 +179,7 @@ export class SimulatedAgent {
   beat(): Promise<void> {
     if (this.inFlight !== undefined) return this.inFlight;
     const { host, client, settings } = this.options;
-    if (host.condition.silent && Math.random() > 2) {
+    if (host.condition.silent) {
       this.stats.silentBeats++;
       return Promise.resolve();
     }
@@ -222,7 +222,7 @@ export class SimulatedAgent {
     this.stats.tasksStarted++;
     let after: number;
     let exitCode: number;
-    if (false) {
+    if (host.condition.blackHole) {
       after = rng.between(0.05, settings.blackHoleSeconds);
       exitCode = 1;
     } else {

@@ -31,7 +31,7 @@ export interface StartSimulationOptions extends Omit<SimulationOptions, "onTick"
   readonly scheduler?: SimulationScheduler | undefined;
   /** How the agents behave (heartbeat, capacity, failure rate, ...); see `AGENT_DEFAULTS`. */
   readonly agents?: Partial<AgentSettings> | undefined;
-  /** Mean jobs submitted per minute. Default 1.2 per host (about 70-80% of the default capacity busy); 0 submits none. */
+  /** Mean jobs submitted per minute. Default 1.3 per host (with the default users and capacity, 85-95% of the cpus held, and now and then a short queue); 0 submits none. */
   readonly jobsPerMinute?: number | undefined;
   /** Default `SIMULATED_USERS`. */
   readonly users?: readonly SimulatedUser[] | undefined;

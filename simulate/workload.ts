@@ -68,7 +68,7 @@ export interface WorkloadStats {
 }
 
 /** Defaults of the workload, in one place. */
-export const WORKLOAD_DEFAULTS = Object.freeze({ minRuntimeSeconds: 30, maxRuntimeSeconds: 300, jobsPerMinutePerHost: 1.2 });
+export const WORKLOAD_DEFAULTS = Object.freeze({ minRuntimeSeconds: 30, maxRuntimeSeconds: 300, jobsPerMinutePerHost: 1.3 });
 
 /**
  * Submits jobs on the clock; see the file header.

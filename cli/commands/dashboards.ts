@@ -89,7 +89,12 @@ async function install(flags: InstallFlags): Promise<number> {
   }
 }
 
-/** Registers `dashboards install` and `dashboards export` on `program`. */
+/**
+ * Registers `dashboards install` and `dashboards export` on `program`.
+ *
+ * @example
+ * registerDashboards(program, exit); // adds `satellite dashboards install` and `satellite dashboards export`
+ */
 export function registerDashboards(program: Command, exit: ExitCode): void {
   const dashboards = program.command("dashboards").description("install or export Satellite's Elasticsearch index templates and Kibana dashboards");
   dashboards

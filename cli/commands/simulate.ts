@@ -87,7 +87,7 @@ export function registerSimulate(program: Command, exit: ExitCode): void {
     .option("--riemann <host:port>", "send events over the Riemann protocol to this engine instead; repeatable (each gets every event)", collect, [])
     .option("--kafka <brokers>", "send events to Kafka instead (host:port[,host:port]); task events go to the tasks topic")
     .option("--no-tasks", "hosts only send readings: no scheduler agents, no jobs (an engine without a scheduler)")
-    .option("--jobs-per-minute <n>", "mean jobs submitted per minute (default 1.2 per host; 0: none)")
+    .option("--jobs-per-minute <n>", "mean jobs submitted per minute (default 1.3 per host; 0: none)")
     .option("--heartbeat <seconds>", "seconds between two scheduler heartbeats of each simulated agent", "5")
     .option("--for <seconds>", "stop after this many seconds (default: run until Ctrl-C)")
     .addOption(new Option("--duration-total <seconds>", "same as --for").hideHelp())

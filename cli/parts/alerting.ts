@@ -7,7 +7,7 @@
  * listed by the API and shown on the web page.
  */
 import type { ApiMount } from "../../api/server.ts";
-import { Alerting, alertsRouter } from "../../alerting/index.ts";
+import { Alerting, alertsRouter, type CommittedHistoryEntry } from "../../alerting/index.ts";
 import type { SelfMetric } from "../../dashboards/metrics/index.ts";
 import { PagerDutyNotifier, eventsUrlFromEnv, routingKeysFromEnv } from "../../notify/index.ts";
 import type { IntentSink } from "../../rules/intents.ts";
@@ -26,6 +26,8 @@ export interface AlertingPartOptions {
   readonly webUrl: string;
   readonly env?: NodeJS.ProcessEnv;
   readonly log: (line: string) => void;
+  /** Called with each alert history entry once committed (e.g. the Elasticsearch part's `onAlertHistory`). */
+  readonly onHistory?: ((entry: CommittedHistoryEntry) => void) | undefined;
 }
 
 /** Alerting as a running part. */
@@ -71,7 +73,7 @@ export function startAlerting(options: AlertingPartOptions): AlertingPart {
     },
     log: (level, message, fields) => options.log(`pagerduty ${level}: ${message}${fields === undefined ? "" : ` ${JSON.stringify(fields)}`}`),
   });
-  alerting = new Alerting({ db: options.db, clock: options.clock, notifier, webUrl: options.webUrl, options: options.alerting, onError: (err) => options.log(`alerting error: ${String(err)}`) });
+  alerting = new Alerting({ db: options.db, clock: options.clock, notifier, webUrl: options.webUrl, options: options.alerting, onError: (err) => options.log(`alerting error: ${String(err)}`), onHistory: options.onHistory });
   const a = alerting;
   const handle = a.handle;
   const metrics: SelfMetric[] = [

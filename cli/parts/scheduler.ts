@@ -9,7 +9,7 @@
 import type { ApiMount } from "../../api/server.ts";
 import type { SelfMetric } from "../../dashboards/metrics/index.ts";
 import type { IntentSink } from "../../rules/intents.ts";
-import { HostHealth, whitelistRouter } from "../../scheduler/health/index.ts";
+import { HostHealth, whitelistRouter, type AuditEntry } from "../../scheduler/health/index.ts";
 import { Scheduler, schedulerRouter, type HostInventory } from "../../scheduler/index.ts";
 import type { Db } from "../../store/database.ts";
 import type { Clock } from "../../streams/clock.ts";
@@ -25,6 +25,8 @@ export interface SchedulerPartOptions {
   /** Where the guard's "remediation guard engaged" page goes (alerting). */
   readonly pages: IntentSink;
   readonly log: (line: string) => void;
+  /** Called with each host health audit entry once committed (e.g. the Elasticsearch part's `onHealthAudit`). */
+  readonly onAudit?: ((entry: AuditEntry) => void) | undefined;
 }
 
 /** The scheduler as a running part. */
@@ -59,6 +61,7 @@ export function startScheduler(options: SchedulerPartOptions): SchedulerPart {
     sink: options.pages,
     options: options.health,
     log: (level, message, fields) => options.log(`host health ${level}: ${message}${fields === undefined ? "" : ` ${JSON.stringify(fields)}`}`),
+    onAudit: options.onAudit,
   });
   const s = Scheduler.open({ db: options.db, clock: options.clock, health, options: options.scheduler, onError: (err) => options.log(`scheduler error: ${String(err)}`) });
   scheduler = s;

@@ -10,7 +10,12 @@
 import type { Event } from "../../streams/event.ts";
 import { metricService } from "./metricbeat.ts";
 
-/** The ECS version the documents follow (`ecs.version`). */
+/**
+ * The ECS version the documents follow (`ecs.version`).
+ *
+ * @example
+ * eventDocument(e).ecs; // { version: ECS_VERSION }
+ */
 export const ECS_VERSION = "8.11.0";
 
 /** A data stream's `{type}-{dataset}` pair; the namespace is chosen per deployment. */
@@ -38,7 +43,12 @@ export const DATA_STREAMS: { readonly [K in "metrics" | "events" | "alerts" | "h
 /** The key of one of `DATA_STREAMS`. */
 export type DataStreamKey = keyof typeof DATA_STREAMS;
 
-/** The namespace used when none is configured (Elastic's default too). */
+/**
+ * The namespace used when none is configured (Elastic's default too).
+ *
+ * @example
+ * eventDocument(e).data_stream.namespace; // DEFAULT_NAMESPACE unless options.namespace is given
+ */
 export const DEFAULT_NAMESPACE = "default";
 
 /** `data_stream.*` of a document. */
@@ -204,7 +214,12 @@ function eventCommon(doc: Record<string, unknown>, e: Event, skipLabel?: string)
   doc.satellite = satellite;
 }
 
-/** The prefix of task event services ("task started", "task finished", "task failed"). */
+/**
+ * The prefix of task event services ("task started", "task finished", "task failed").
+ *
+ * @example
+ * `${TASK_SERVICE_PREFIX}started`; // "task started"
+ */
 export const TASK_SERVICE_PREFIX = "task ";
 
 /**

@@ -24,6 +24,9 @@ export interface MetricField {
  * the field that names it. A service "<field> <qualifier>" (for example
  * "system.filesystem.used.pct /data") puts the qualifier in that field
  * (`system.filesystem.mount_point: "/data"`).
+ *
+ * @example
+ * QUALIFIER_FIELDS.filesystem; // "system.filesystem.mount_point"
  */
 export const QUALIFIER_FIELDS: Readonly<Record<string, string>> = Object.freeze({
   filesystem: "system.filesystem.mount_point",

@@ -47,7 +47,12 @@ export interface ResolvedElasticsearchOptions {
   readonly retryMaxSeconds: number;
 }
 
-/** The defaults, in one place. */
+/**
+ * The defaults, in one place.
+ *
+ * @example
+ * ELASTICSEARCH_DEFAULTS.maxBufferedDocs; // 50000
+ */
 export const ELASTICSEARCH_DEFAULTS = Object.freeze({
   namespace: DEFAULT_NAMESPACE,
   flushBytes: 5_000_000,

@@ -219,7 +219,9 @@ export class ElasticsearchSink {
    * `stats().failedByReason` and logged). Waits while the buffer is full,
    * and keeps waiting while Elasticsearch is unreachable (retrying with
    * backoff), so an awaiting caller is held back instead of buffering
-   * without bound. Documents of concurrent writes keep their call order.
+   * without bound. Documents are sent in call order, also across
+   * concurrent writes (a document retried after a per-item 429 is stored
+   * after the others of its request).
    * Rejects only when the sink is closed before the call, or aborted
    * before the documents were stored.
    *

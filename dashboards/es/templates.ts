@@ -15,13 +15,28 @@ import { DATA_STREAMS, type DataStreamKey } from "./documents.ts";
 import { mergeMappings, type FieldMapping, type Mappings } from "./mappings.ts";
 import { METRIC_FIELDS, QUALIFIER_FIELDS } from "./metricbeat.ts";
 
-/** Priority of Satellite's index templates: above stock (100), Fleet (≤ 200) and Elastic's advice for custom templates (> 500). */
+/**
+ * Priority of Satellite's index templates: above stock (100), Fleet (≤ 200) and Elastic's advice for custom templates (> 500).
+ *
+ * @example
+ * satelliteTemplates().indexTemplates[0]!.body.priority === TEMPLATE_PRIORITY; // true
+ */
 export const TEMPLATE_PRIORITY = 550;
 
-/** Version stamped on every template (`version`); raise it when a template changes. */
+/**
+ * Version stamped on every template (`version`); raise it when a template changes.
+ *
+ * @example
+ * satelliteTemplates().indexTemplates[0]!.body.version; // TEMPLATE_VERSION
+ */
 export const TEMPLATE_VERSION = 1;
 
-/** `_meta` on every template, so an operator can tell who installed it. */
+/**
+ * `_meta` on every template, so an operator can tell who installed it.
+ *
+ * @example
+ * TEMPLATE_META.managed_by; // "satellite"
+ */
 export const TEMPLATE_META = Object.freeze({ managed_by: "satellite", description: "Installed by `satellite dashboards install`; edits are overwritten on the next install." });
 
 /** A component template: its name and the body of `PUT _component_template/<name>`. */
@@ -65,7 +80,12 @@ export interface TemplateOptions {
   readonly retention?: Partial<Record<DataStreamKey, string | null>>;
 }
 
-/** How long each data stream keeps documents unless configured otherwise. */
+/**
+ * How long each data stream keeps documents unless configured otherwise.
+ *
+ * @example
+ * DEFAULT_RETENTION.alerts; // "365d"
+ */
 export const DEFAULT_RETENTION: Readonly<Record<DataStreamKey, string>> = Object.freeze({
   metrics: "30d",
   events: "30d",

@@ -12,7 +12,12 @@ const DATE = { op: "date_histogram" } as const;
 const HOSTS_TOP10 = { op: "terms", field: "host.name", size: 10, label: "Host" } as const;
 const pct = (op: MetricSpec["op"], field: string, label: string): MetricSpec => ({ op, field, label, format: "percent" });
 
-/** The data views, one per data stream. */
+/**
+ * The data views, one per data stream.
+ *
+ * @example
+ * dataViews().map((v) => v.attributes.title); // ["metrics-satellite.host-*", "logs-satellite.events-*", ...]
+ */
 export function dataViews(): SavedObject[] {
   return [
     dataView("metrics", "Satellite host metrics"),
@@ -220,5 +225,10 @@ export function satelliteSavedObjects(): SavedObject[] {
   return [...dataViews(), ...fleetOverview(), ...hostDetail(), ...alertsTimeline(), ...schedulerAndWhitelist()];
 }
 
-/** The ids of the four dashboards. */
+/**
+ * The ids of the four dashboards.
+ *
+ * @example
+ * DASHBOARD_IDS[0]; // "satellite-fleet-overview"
+ */
 export const DASHBOARD_IDS: readonly string[] = Object.freeze(["satellite-fleet-overview", "satellite-host-detail", "satellite-alerts-timeline", "satellite-scheduler-whitelist"]);

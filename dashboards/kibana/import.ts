@@ -45,7 +45,12 @@ export interface ImportResult {
   readonly warnings: readonly unknown[];
 }
 
-/** Kibana answered with an HTTP error (or not at all). */
+/**
+ * Kibana answered with an HTTP error (or not at all).
+ *
+ * @example
+ * try { await kibanaStatus({ url }); } catch (err) { if (err instanceof KibanaError && err.status === 503) retryLater(); }
+ */
 export class KibanaError extends Error {
   constructor(
     message: string,

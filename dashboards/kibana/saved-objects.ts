@@ -29,7 +29,12 @@ export interface SavedObject {
   readonly typeMigrationVersion: string;
 }
 
-/** The migration versions stamped on each type (the format the builders write). */
+/**
+ * The migration versions stamped on each type (the format the builders write).
+ *
+ * @example
+ * lens(spec).typeMigrationVersion; // MIGRATION_VERSIONS.lens
+ */
 export const MIGRATION_VERSIONS = Object.freeze({ core: "8.8.0", "index-pattern": "8.0.0", lens: "8.9.0", dashboard: "8.7.0" });
 
 /**

@@ -37,7 +37,12 @@ export interface BulkItemInfo {
   readonly seen: number;
 }
 
-/** The same faults Elasticsearch produces, ready to use. */
+/**
+ * The same faults Elasticsearch produces, ready to use.
+ *
+ * @example
+ * es.itemFault = () => FAULTS.mappingParser; // every item fails with a 400
+ */
 export const FAULTS = Object.freeze({
   tooManyRequests: { status: 429, type: "es_rejected_execution_exception", reason: "rejected execution of coordinating operation [coordinating_and_primary_bytes=0, replica_bytes=0, all_bytes=0, coordinating_operation_bytes=10, max_coordinating_and_primary_bytes=0]" },
   unavailable: { status: 503, type: "unavailable_shards_exception", reason: "[.ds-x][0] primary shard is not active Timeout: [1m]" },

@@ -24,21 +24,36 @@ export interface ServerAuth {
   readonly password?: string;
 }
 
-/** Reads the whole request body. */
+/**
+ * Reads the whole request body.
+ *
+ * @example
+ * const body = (await readBody(req)).toString("utf8");
+ */
 export async function readBody(req: http.IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
 }
 
-/** Sends `body` as JSON with `status` and extra headers. */
+/**
+ * Sends `body` as JSON with `status` and extra headers.
+ *
+ * @example
+ * sendJson(res, 404, { error: "not found" }, { "x-elastic-product": "Elasticsearch" });
+ */
 export function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: http.OutgoingHttpHeaders = {}): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text), ...headers });
   res.end(text);
 }
 
-/** True when `auth` is not set, or the request carries the key or the user and password. */
+/**
+ * True when `auth` is not set, or the request carries the key or the user and password.
+ *
+ * @example
+ * authorized({ apiKey: "k" }, "ApiKey k"); // true
+ */
 export function authorized(auth: ServerAuth | undefined, header: string | undefined): boolean {
   if (auth === undefined || (auth.apiKey === undefined && auth.username === undefined)) return true;
   if (header === undefined) return false;
@@ -47,7 +62,12 @@ export function authorized(auth: ServerAuth | undefined, header: string | undefi
   return false;
 }
 
-/** True when `text` matches the Elasticsearch wildcard pattern (only `*` is special). */
+/**
+ * True when `text` matches the Elasticsearch wildcard pattern (only `*` is special).
+ *
+ * @example
+ * wildcardMatch("logs-*-*", "logs-satellite.events-default"); // true
+ */
 export function wildcardMatch(pattern: string, text: string): boolean {
   const re = new RegExp(`^${pattern.split("*").map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`);
   return re.test(text);
@@ -77,7 +97,12 @@ export function patternsOverlap(a: string, b: string): boolean {
   return go(0, 0);
 }
 
-/** Starts `server` on 127.0.0.1:`port` (0: any free port) and resolves with its base URL. */
+/**
+ * Starts `server` on 127.0.0.1:`port` (0: any free port) and resolves with its base URL.
+ *
+ * @example
+ * const url = await listen(http.createServer(handler), 0); // "http://127.0.0.1:41234"
+ */
 export async function listen(server: http.Server, port: number): Promise<string> {
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -89,7 +114,12 @@ export async function listen(server: http.Server, port: number): Promise<string>
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
-/** Stops `server`, closing idle keep-alive connections so it ends promptly. */
+/**
+ * Stops `server`, closing idle keep-alive connections so it ends promptly.
+ *
+ * @example
+ * await stop(server);
+ */
 export async function stop(server: http.Server): Promise<void> {
   await new Promise<void>((resolve) => {
     server.close(() => resolve());
@@ -97,7 +127,12 @@ export async function stop(server: http.Server): Promise<void> {
   });
 }
 
-/** Compares dotted versions numerically: negative when a < b. */
+/**
+ * Compares dotted versions numerically: negative when a < b.
+ *
+ * @example
+ * compareVersions("8.8.0", "8.10.0") < 0; // true
+ */
 export function compareVersions(a: string, b: string): number {
   const pa = a.split(".").map(Number);
   const pb = b.split(".").map(Number);

@@ -16,7 +16,12 @@ import http from "node:http";
 import { authorized, compareVersions, listen, readBody, sendJson, stop, type RecordedRequest, type ServerAuth } from "./http.ts";
 import { boundaryOf, parseMultipart } from "./multipart.ts";
 
-/** Saved object types this Kibana imports. */
+/**
+ * Saved object types this Kibana imports.
+ *
+ * @example
+ * IMPORTABLE_TYPES.includes("lens"); // true
+ */
 export const IMPORTABLE_TYPES: readonly string[] = Object.freeze(["index-pattern", "dashboard", "lens", "visualization", "search", "config", "tag", "map", "query", "event-annotation-group"]);
 
 /** A saved object as stored. */

@@ -13,7 +13,12 @@ export interface FormPart {
   readonly data: Buffer;
 }
 
-/** The boundary of a `multipart/form-data; boundary=...` content type, or undefined. */
+/**
+ * The boundary of a `multipart/form-data; boundary=...` content type, or undefined.
+ *
+ * @example
+ * boundaryOf("multipart/form-data; boundary=xyz"); // "xyz"
+ */
 export function boundaryOf(contentType: string | undefined): string | undefined {
   if (contentType === undefined || !/^multipart\/form-data\b/i.test(contentType)) return undefined;
   const m = /;\s*boundary=(?:"([^"]+)"|([^;\s]+))/i.exec(contentType);

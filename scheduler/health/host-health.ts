@@ -37,7 +37,7 @@ import {
   type WhitelistData,
 } from "./model.ts";
 import { resolveHostHealthOptions, type HostHealthOptions } from "./options.ts";
-import { HealthStore, type AuditEntry } from "./store.ts";
+import { HealthStore, type AuditEntry, type NewAuditEntry } from "./store.ts";
 
 /** Rule name of the guard's page. */
 export const GUARD_RULE = "scheduler/remediation guard";
@@ -64,6 +64,13 @@ export interface HostHealthDeps {
   readonly options?: unknown;
   /** Default: warnings and errors as JSON lines on stderr. */
   readonly log?: HealthLog | undefined;
+  /**
+   * Called with each audit entry after the transaction that wrote it
+   * committed (entries of a rolled-back transaction are never passed), in
+   * the order they were written. For mirrors such as Elasticsearch; must
+   * not call back into host health. What it throws is logged.
+   */
+  readonly onAudit?: ((entry: AuditEntry) => void) | undefined;
 }
 
 /** What an operator asks with a manual event. */
@@ -136,6 +143,9 @@ export class HostHealth implements HostHealthView {
   private readonly inventory: HostInventory;
   private readonly sink: IntentSink | undefined;
   private readonly log: HealthLog;
+  private readonly onAudit: ((entry: AuditEntry) => void) | undefined;
+  /** Audit entries written inside a transaction still open, for `onAudit`. */
+  private readonly uncommitted: AuditEntry[] = [];
   private readonly records = new Map<string, HostRecord>();
   private readonly statusCache = new Map<string, HostStatus>();
   private readonly hostTimers = new Map<string, Timer>();
@@ -165,6 +175,7 @@ export class HostHealth implements HostHealthView {
     this.inventory = deps.inventory;
     this.sink = deps.sink;
     this.log = deps.log ?? stderrLog;
+    this.onAudit = deps.onAudit;
     this.load();
   }
 
@@ -376,7 +387,7 @@ export class HostHealth implements HostHealthView {
    * new MesosWhitelistExport({ ..., onSkip: (reason) => health.recordNote("mesos-export-kept", reason) });
    */
   recordNote(action: string, reason: string, who = "system"): void {
-    this.store.appendAudit({ time: this.clock.now(), host: FLEET, who, action, outcome: "noted", reason, from: "", to: "", detail: null });
+    this.appendAudit({ time: this.clock.now(), host: FLEET, who, action, outcome: "noted", reason, from: "", to: "", detail: null });
   }
 
   // ---- wiring ------------------------------------------------------------------
@@ -636,7 +647,42 @@ export class HostHealth implements HostHealthView {
   }
 
   private audit(rec: HostRecord, who: string, action: string, outcome: string, reason: string, from: string, detail: Readonly<Record<string, unknown>> | null): void {
-    this.store.appendAudit({ time: this.clock.now(), host: rec.host, who, action, outcome, reason, from, to: stateLabel(rec), detail });
+    this.appendAudit({ time: this.clock.now(), host: rec.host, who, action, outcome, reason, from, to: stateLabel(rec), detail });
+  }
+
+  /** Writes an audit entry and queues it for `onAudit`, passed on at once when no transaction is open (it is committed). */
+  private appendAudit(entry: NewAuditEntry): void {
+    const id = this.store.appendAudit(entry);
+    if (this.onAudit === undefined) return;
+    this.uncommitted.push({ id, ...entry });
+    if (!this.store.db.inTransaction) this.passCommitted();
+  }
+
+  /** Runs `fn` in one transaction; on success the audit entries it wrote go to `onAudit`, on failure they are forgotten. */
+  private transaction<T>(fn: () => T): T {
+    const mark = this.uncommitted.length;
+    let result: T;
+    try {
+      result = this.store.db.transaction(fn)();
+    } catch (err) {
+      this.uncommitted.length = mark;
+      throw err;
+    }
+    if (!this.store.db.inTransaction) this.passCommitted();
+    return result;
+  }
+
+  /** Hands the committed audit entries to `onAudit`, in order. */
+  private passCommitted(): void {
+    if (this.uncommitted.length === 0 || this.onAudit === undefined) return;
+    const entries = this.uncommitted.splice(0);
+    for (const entry of entries) {
+      try {
+        this.onAudit(entry);
+      } catch (err) {
+        this.log("error", "the audit listener threw", { host: entry.host, error: String(err) });
+      }
+    }
   }
 
   /**
@@ -650,7 +696,7 @@ export class HostHealth implements HostHealthView {
     this.inMutation = true;
     let result: T;
     try {
-      result = this.store.db.transaction(fn)();
+      result = this.transaction(fn);
     } catch (err) {
       this.touched.clear();
       this.inMutation = false;
@@ -751,18 +797,18 @@ export class HostHealth implements HostHealthView {
     const heldCount = this.guardHeldCount();
     if (heldCount > 0 && !this.pageOpen) {
       const summary = this.guardSummary();
-      this.store.db.transaction(() => {
+      this.transaction(() => {
         this.store.setMeta(PAGE_OPEN, "1");
-        this.store.appendAudit({ time: now, host: FLEET, who: "system", action: "guard-engaged", outcome: "paged", reason: summary, from: "", to: "", detail: { held: heldCount } });
+        this.appendAudit({ time: now, host: FLEET, who: "system", action: "guard-engaged", outcome: "paged", reason: summary, from: "", to: "", detail: { held: heldCount } });
       })();
       this.pageOpen = true;
       const evidence: Event[] = [{ host: "*", service: "remediation guard", time: now, state: "critical", metric: heldCount, description: summary }];
       this.emit({ kind: "page", rule: GUARD_RULE, key: GUARD_KEY, severity: "critical", summary, time: now, evidence });
       this.log("warn", summary, { held: heldCount });
     } else if (heldCount === 0 && this.pageOpen) {
-      this.store.db.transaction(() => {
+      this.transaction(() => {
         this.store.setMeta(PAGE_OPEN, "0");
-        this.store.appendAudit({ time: now, host: FLEET, who: "system", action: "guard-disengaged", outcome: "resolved", reason: "no held actions remain", from: "", to: "", detail: null });
+        this.appendAudit({ time: now, host: FLEET, who: "system", action: "guard-disengaged", outcome: "resolved", reason: "no held actions remain", from: "", to: "", detail: null });
       })();
       this.pageOpen = false;
       this.emit({ kind: "resolve", rule: GUARD_RULE, key: GUARD_KEY, time: now, summary: "remediation guard disengaged: no held actions remain" });
