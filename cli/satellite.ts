@@ -15,6 +15,8 @@ import { formatIntent, type Intent } from "../rules/intents.ts";
 import { openStore, type Db } from "../store/database.ts";
 import { RealClock, type Clock } from "../streams/clock.ts";
 import { Engine } from "../streams/engine.ts";
+import { inProcessSchedulerClient } from "../scheduler/index.ts";
+import { startSimulation, type ScenarioSettings, type Simulation } from "../simulate/index.ts";
 import { startApp, AppStartError, type App } from "./app.ts";
 import { startAlerting, type AlertingPart } from "./parts/alerting.ts";
 import { startLocalCollector, type CollectorPart } from "./parts/collector.ts";
@@ -32,6 +34,8 @@ export interface SatelliteRunOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Record the engine's input to rotating trace files in this directory. */
   readonly recordDir?: string | undefined;
+  /** Run a simulated fleet inside the process (`start --simulate N`). */
+  readonly simulate?: { readonly hosts: number; readonly scenario: string; readonly seed: number; readonly settings?: Partial<ScenarioSettings> } | undefined;
 }
 
 /** A running all-in-one Satellite. */
@@ -43,6 +47,7 @@ export interface Satellite {
   readonly scheduler: SchedulerPart | undefined;
   readonly web: WebPart;
   readonly collector: CollectorPart | undefined;
+  readonly simulation: Simulation | undefined;
   /** The page's URL. */
   readonly url: string;
   /** Stops everything in order (collector, engine and servers, scheduler, alerting, store); what is undelivered stays in the outbox for the next start. */
@@ -151,8 +156,23 @@ export async function startSatellite(config: ResolvedConfig, options: SatelliteR
       const c = collector;
       closers.push(() => c.close());
     }
+    let simulation: Simulation | undefined;
+    if (options.simulate !== undefined) {
+      const s = scheduler?.scheduler;
+      simulation = startSimulation({
+        ...options.simulate,
+        clock,
+        publish: (events) => bus.publish("events", events),
+        publishTasks: (events) => bus.publish("tasks", events),
+        scheduler: s === undefined ? undefined : { client: inProcessSchedulerClient(s), submit: (spec) => s.submit(spec) },
+        onError: (err) => log(`simulation: ${err instanceof Error ? err.message : String(err)}`),
+      });
+      const sim = simulation;
+      closers.push(() => sim.stop());
+      log(`simulating ${options.simulate.hosts} hosts, scenario ${options.simulate.scenario}, seed ${options.simulate.seed}`);
+    }
     const pageUrl = `http://${host}:${app.api?.port ?? config.server.httpPort}/`;
-    return { app, db, bus, alerting, scheduler, web, collector, url: pageUrl, close: closeAll };
+    return { app, db, bus, alerting, scheduler, web, collector, simulation, url: pageUrl, close: closeAll };
   } catch (err) {
     await closeAll();
     throw err instanceof AppStartError ? err : new AppStartError(err instanceof Error ? err.message : String(err));

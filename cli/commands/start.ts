@@ -28,6 +28,9 @@ interface StartOptions {
   readonly collector: boolean;
   readonly scheduler: boolean;
   readonly record?: string;
+  readonly simulate?: string;
+  readonly scenario: string;
+  readonly seed: string;
 }
 
 function port(value: string, flag: string): number {
@@ -69,6 +72,9 @@ export function registerStart(program: Command, exit: ExitCode): void {
     .option("-d, --data-dir <dir>", "where state is kept: alerts, outbox, scheduler, history (default: data)")
     .option("--no-collector", "do not run the collector and task executor for this host")
     .option("--no-scheduler", "do not run the scheduler")
+    .option("--simulate <hosts>", "also run a simulated fleet of this many hosts in the process (see `satellite simulate`)")
+    .option("--scenario <name>", "the simulated fleet's scenario (with --simulate)", "swap-storm")
+    .option("--seed <n>", "the simulation's seed (with --simulate)", "1")
     .option("--record <dir>", "record the engine's input to rotating gzip trace files in <dir> (see `satellite replay`)")
     .addHelpText(
       "after",
@@ -89,7 +95,8 @@ async function start(opts: StartOptions): Promise<number> {
     const { config, file } = await loadConfig(opts.config);
     if (file !== undefined) log(`settings from ${file}`);
     const settings = withFlags(config, opts);
-    sat = await startSatellite(settings, { log, collector: opts.collector, scheduler: opts.scheduler, recordDir: opts.record });
+    const simulate = opts.simulate === undefined ? undefined : { hosts: Number(opts.simulate), scenario: opts.scenario, seed: Number(opts.seed) };
+    sat = await startSatellite(settings, { log, collector: opts.collector, scheduler: opts.scheduler, recordDir: opts.record, simulate });
     log(`data directory: ${settings.dataDir}`);
     log(sat.alerting.paging ? "pages go to PagerDuty (PAGERDUTY_ROUTING_KEY is set)" : "no PAGERDUTY_ROUTING_KEY: pages are recorded and shown on the page, not sent");
   } catch (err) {
