@@ -22,7 +22,7 @@ function setup(schedulable?: (host: string) => { schedulable: boolean; reasons: 
 }
 
 describe("FleetModel", () => {
-  it("colours a host by its worst live event and names the event", () => {
+  it("colours a host by its worst live event and names the event; task events and cluster events colour nothing", () => {
     const { engine, fleet, clock } = setup();
     engine.submitAll([
       { host: "a", service: "heartbeat", time: 1000, state: "ok", ttl: 30 },
@@ -30,6 +30,7 @@ describe("FleetModel", () => {
       { host: "b", service: "heartbeat", time: 1000, state: "ok", ttl: 30 },
       { host: "b", service: "swap", time: 1000, state: "critical", metric: 900, ttl: 30 },
       { host: "c", service: "heartbeat", time: 1000, state: "ok", ttl: 30 },
+      { host: "c", service: "task failed", time: 1000, state: "critical", ttl: 600, attributes: { task_id: "t1" } },
       { host: "*", service: "cluster", time: 1000, state: "critical", ttl: 30 },
     ]);
     fleet.start();

@@ -10,6 +10,7 @@
 import type { Clock } from "../../streams/clock.ts";
 import type { EventIndex } from "../../streams/eventindex/index-store.ts";
 import type { Event } from "../../streams/event.ts";
+import { TASK_FAILED, TASK_FINISHED, TASK_STARTED } from "../../rules/builtin/services.ts";
 
 /** A host's health as the page colours it, from best to worst. */
 export type Health = "ok" | "warning" | "critical" | "silent";
@@ -49,10 +50,21 @@ export interface FleetOptions {
   readonly forgetSilentAfterSeconds?: number;
   /** Service whose expiry marks a host silent. Default "heartbeat". */
   readonly heartbeatService?: string;
+  /**
+   * Services that never colour a tile. Default: the task events ("task
+   * started", "task finished", "task failed"): one failed job says little
+   * about its host; the task-black-hole rule judges that.
+   */
+  readonly ignoreServices?: readonly string[];
 }
 
 /** Defaults of `FleetModel`. */
-export const FLEET_DEFAULTS = Object.freeze({ scanSeconds: 0.5, forgetSilentAfterSeconds: 86_400, heartbeatService: "heartbeat" });
+export const FLEET_DEFAULTS = Object.freeze({
+  scanSeconds: 0.5,
+  forgetSilentAfterSeconds: 86_400,
+  heartbeatService: "heartbeat",
+  ignoreServices: Object.freeze([TASK_STARTED, TASK_FINISHED, TASK_FAILED]),
+});
 
 const RANK: Readonly<Record<Health, number>> = { ok: 0, warning: 1, critical: 2, silent: 3 };
 
@@ -87,12 +99,14 @@ export class FleetModel {
   private readonly scanSeconds: number;
   private readonly forgetAfter: number;
   private readonly heartbeat: string;
+  private readonly ignored: ReadonlySet<string>;
   private timer: { cancel(): void } | undefined;
 
   constructor(private readonly options: FleetOptions) {
     this.scanSeconds = options.scanSeconds ?? FLEET_DEFAULTS.scanSeconds;
     this.forgetAfter = options.forgetSilentAfterSeconds ?? FLEET_DEFAULTS.forgetSilentAfterSeconds;
     this.heartbeat = options.heartbeatService ?? FLEET_DEFAULTS.heartbeatService;
+    this.ignored = new Set(options.ignoreServices ?? FLEET_DEFAULTS.ignoreServices);
     if (!(this.scanSeconds > 0)) throw new RangeError(`fleet.scanSeconds must be > 0, got ${this.scanSeconds}`);
   }
 
@@ -179,6 +193,7 @@ export class FleetModel {
     for (const e of events) {
       if (e.time > lastSeen) lastSeen = e.time;
       if (e.service === this.heartbeat) heartbeat = true;
+      if (this.ignored.has(e.service)) continue;
       const h = healthOf(e);
       if (h !== undefined && RANK[h] > RANK[worst]) {
         worst = h;

@@ -243,7 +243,7 @@ async function loadQueue() {
   if (data === null) { $("#queue-panel").hidden = true; return; }
   const users = list(data, "users");
   $("#queue-empty").hidden = users.length > 0;
-  $("#shares tbody").replaceChildren(...users.map((u) => el("tr", {}, el("td", {}, u.user), el("td", {}, `${((u.dominantShare ?? 0) * 100).toFixed(1)}%`), el("td", {}, `${u.running?.cpus ?? 0} cpus`), el("td", {}, u.waiting ?? 0))));
+  $("#shares tbody").replaceChildren(...users.map((u) => el("tr", {}, el("td", {}, u.user), el("td", { title: "dominant resource share relative to the user's share (1× = exactly its share)" }, `${(u.dominantShare ?? 0).toFixed(2)}×`), el("td", {}, `${u.running?.cpus ?? 0} cpus`), el("td", {}, u.waiting ?? 0))));
 }
 
 const loaders = { alerts: () => { loadAlerts(); loadHistory(); }, silences: () => { loadSilences(); loadAlerts(); }, queue: loadQueue, history: loadHistory };
