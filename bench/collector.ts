@@ -211,6 +211,7 @@ const SI_EQUIVALENT: Record<string, string> = { currentLoad: "cpu", mem: "memory
  * await benchCollector(printLine, { scrapes: 10, samples: 10, js: false, siCalls: 1 }); // a quick run
  */
 export async function benchCollector(print: (line: BenchLine) => void, options: CollectorBenchOptions = {}): Promise<void> {
+  let exporterRssMb: number | undefined;
   const scrapes = options.scrapes ?? 50;
   const samples = options.samples ?? 50;
   const warmup = options.warmup ?? 5;
@@ -343,7 +344,10 @@ export async function benchCollector(print: (line: BenchLine) => void, options: 
       collectors: "default",
     });
     print({ name: "collector_node_exporter_rss_mb", value: mb(exporterRss), unit: "MB", version: exporter.version });
+    exporterRssMb = mb(exporterRss);
   }
+
+  await benchDeployedAgent(print, exporterRssMb);
 
   if (siCalls > 0) {
     progress(`collector: systeminformation, ${siCalls} calls per function, 0.6 s apart`);
@@ -368,5 +372,40 @@ export async function benchCollector(print: (line: BenchLine) => void, options: 
         systeminformation: si.version,
       });
     }
+  }
+}
+
+/**
+ * The agent as a host deploys it: `satellite-collector` (the bundle `npm ci`
+ * builds) sampling every second with its default checks, printing to a
+ * pipe; its resident memory after 12 s, against the 64 MB target and
+ * node_exporter's RSS from the same run.
+ */
+async function benchDeployedAgent(print: (line: BenchLine) => void, exporterRssMb: number | undefined): Promise<void> {
+  const bundle = path.join(HERE, "..", "dist", "satellite-collector.mjs");
+  const build = spawnSync(process.execPath, [path.join(HERE, "..", "scripts", "build-collector.js")], { encoding: "utf8" });
+  if (build.status !== 0) {
+    print({ name: "collector_agent_rss_skipped", value: 0, unit: "skipped", reason: build.stderr.trim() });
+    return;
+  }
+  progress("collector: the deployed agent (satellite-collector, 1 s interval) for 12 s");
+  const child = spawn(process.execPath, [bundle, "--interval", "1", "--dry-run"], { stdio: ["ignore", "pipe", "ignore"] });
+  child.stdout.resume();
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 12_000));
+    const status = readFileSync(`/proc/${child.pid}/status`, "utf8");
+    const kb = Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? NaN);
+    const rssMb = round(kb / 1024, 1);
+    print({
+      name: "collector_agent_rss_mb",
+      value: rssMb,
+      unit: "MB",
+      target: 64,
+      met: rssMb <= 64,
+      how: "satellite-collector (plain-JavaScript bundle), 1 s interval, default checks, after 12 s",
+      ...(exporterRssMb === undefined ? {} : { peer: "node_exporter", peer_rss_mb: exporterRssMb }),
+    });
+  } finally {
+    child.kill("SIGKILL");
   }
 }
