@@ -3,7 +3,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/**", "test/fixtures/broken-rules/**", "coverage/**", "data/**"] },
+  { ignores: ["node_modules/**", "test/fixtures/broken-rules/**", "coverage/**", "data/**", "dist/**", "test-artifacts/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -21,6 +21,7 @@ import { startApp, AppStartError, type App } from "./app.ts";
 import { startAlerting, type AlertingPart } from "./parts/alerting.ts";
 import { startLocalCollector, type CollectorPart } from "./parts/collector.ts";
 import { startScheduler, type SchedulerPart } from "./parts/scheduler.ts";
+import { elasticsearchCredentialsFromEnv, startElasticsearch } from "./parts/elasticsearch.ts";
 import { startWeb, type WebPart } from "./parts/web.ts";
 
 /** Switches of `startSatellite` beyond the config. */
@@ -82,12 +83,22 @@ export async function startSatellite(config: ResolvedConfig, options: SatelliteR
     closers.push(() => {
       db.close();
     });
+    // Elasticsearch, when configured; closed after everything that feeds it (closers run in reverse).
+    // Here every event reaches it through a tap that never holds the engine back: with Elasticsearch
+    // down, monitoring goes on and what the sink cannot hold is dropped and counted
+    // (satellite_elasticsearch_dropped_total). `satellite engine` on Kafka commits offsets only after the flush.
+    const esUrl = config.elasticsearch.url;
+    const es =
+      esUrl === undefined
+        ? undefined
+        : startElasticsearch({ url: esUrl, namespace: config.elasticsearch.namespace, clock, log, options: elasticsearchCredentialsFromEnv(options.env ?? process.env) });
+    if (es !== undefined) closers.push(() => es.close());
     const host = config.server.host === "0.0.0.0" ? "127.0.0.1" : config.server.host;
     const url = `http://${host}:${config.server.httpPort}`;
-    const alerting = startAlerting({ db, clock, alerting: config.parts.alerting, pagerduty: config.parts.pagerduty, webUrl: url, env: options.env, log });
+    const alerting = startAlerting({ db, clock, alerting: config.parts.alerting, pagerduty: config.parts.pagerduty, webUrl: url, env: options.env, log, onHistory: es?.onAlertHistory });
     closers.push(() => alerting.close());
     const scheduler =
-      options.scheduler === false ? undefined : startScheduler({ db, clock, scheduler: config.parts.scheduler, health: config.parts.health, pages: alerting.sink, log });
+      options.scheduler === false ? undefined : startScheduler({ db, clock, scheduler: config.parts.scheduler, health: config.parts.health, pages: alerting.sink, log, onAudit: es?.onHealthAudit });
     if (scheduler !== undefined) closers.push(() => scheduler.close());
     const engine = new Engine({ clock, onException: (e) => log(`rule error on ${e.host}: ${e.description ?? ""}`) });
     const sink = (intent: Intent): void => {
@@ -117,7 +128,10 @@ export async function startSatellite(config: ResolvedConfig, options: SatelliteR
       db,
       clock,
       scheduler: scheduler === undefined ? undefined : { health: scheduler.health, inventory: scheduler.scheduler },
-      topics: { alerts: alerting.onChange, ...(scheduler === undefined ? {} : { hosts: scheduler.onChange, queue: scheduler.onChange }) },
+      topics: {
+        alerts: (l) => alerting.onChange(l),
+        ...(scheduler === undefined ? {} : { hosts: (l: () => void) => scheduler.onChange(l), queue: (l: () => void) => scheduler.onChange(l) }),
+      },
       features: { alerts: true, pages: true, silences: true, history: true, queue: scheduler !== undefined },
     });
     closers.push(() => web.close());
@@ -145,10 +159,10 @@ export async function startSatellite(config: ResolvedConfig, options: SatelliteR
       riemannPort: config.server.riemannPort,
       log,
       sink,
-      taps: [web.tap],
+      taps: es === undefined ? [web.tap] : [web.tap, es.tap],
       mounts: [...alerting.mounts, ...(scheduler?.mounts ?? []), ...web.mounts],
       record: options.recordDir === undefined ? undefined : { dir: options.recordDir },
-      metrics: [...alerting.metrics, ...(scheduler?.metrics ?? []), ...busMetrics(() => bus.stats), ...collectorMetrics],
+      metrics: [...alerting.metrics, ...(scheduler?.metrics ?? []), ...busMetrics(() => bus.stats), ...collectorMetrics, ...(es?.metrics ?? [])],
     });
     closers.push(() => app.close());
     if (options.collector ?? true) {

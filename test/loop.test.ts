@@ -31,7 +31,7 @@ describe("the whole loop: 50 simulated hosts, a swap storm on 30% of them", () =
   const clock = new VirtualClock(START);
   /** Most hosts out of scheduling at once, and when the last one came back. */
   let maxOut = 0;
-  let outSeries: [number, number][] = [];
+  const outSeries: [number, number][] = [];
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), "sat-loop-"));

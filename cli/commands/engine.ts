@@ -6,12 +6,14 @@
  * rules on what it gets, and takes part in the cluster protocol on
  * `satellite.aggregates` so that cluster-wide rules see every host exactly
  * once and only one engine (the leader) sends their pages. Intents are
- * logged one per line on stdout, as `start` does. docs/scale-out.md has the
- * design.
+ * logged one per line on stdout, as `start` does. With `--elasticsearch`
+ * (or `ELASTICSEARCH_URL`) it also bulk-indexes what it consumes, and a
+ * batch's offsets are committed only after its documents are stored.
+ * docs/scale-out.md has the design.
  */
 import os from "node:os";
 import type { Command } from "commander";
-import { DEFAULT_GROUPS } from "../../bus/bus.ts";
+import { DEFAULT_GROUPS, type Origin } from "../../bus/bus.ts";
 import { KafkaBus } from "../../bus/kafka.ts";
 import { DEFAULT_TOPICS, type KafkaLog } from "../../bus/kafka-options.ts";
 import { ClusterCoordinator } from "../../cluster/coordinator.ts";
@@ -20,6 +22,7 @@ import { logIntents } from "../../rules/intents.ts";
 import { RealClock } from "../../streams/clock.ts";
 import { AppStartError, startApp, type App } from "../app.ts";
 import type { ExitCode } from "../main.ts";
+import { elasticsearchCredentialsFromEnv, startElasticsearch, type ElasticsearchPart } from "../parts/elasticsearch.ts";
 import { logLine as log, untilSignal } from "../process.ts";
 import { DEFAULT_RULES_DIR } from "./test.ts";
 
@@ -39,6 +42,8 @@ interface EngineOptions {
   readonly warmup: string;
   readonly sessionTimeout: string;
   readonly logAggregates?: boolean;
+  readonly elasticsearch?: string;
+  readonly esNamespace: string;
 }
 
 /** Registers `engine` on `program`. */
@@ -60,6 +65,8 @@ export function registerEngine(program: Command, exit: ExitCode): void {
     .option("--warmup <seconds>", "how long a new owner of a partition learns its hosts before its partial replaces the previous owner's", "20")
     .option("--session-timeout <ms>", "consumer group session timeout: how soon a dead engine's partitions move", "10000")
     .option("--log-aggregates", "log every change of a merged cluster-wide count")
+    .option("--elasticsearch <url>", "also bulk-index the events into Elasticsearch; offsets are committed after the flush (default: $ELASTICSEARCH_URL; API key from $ELASTICSEARCH_API_KEY)")
+    .option("--es-namespace <namespace>", "data stream namespace of the documents", "default")
     .addHelpText(
       "after",
       `
@@ -100,6 +107,7 @@ interface Settings {
   readonly partialTtl: number;
   readonly warmup: number;
   readonly sessionTimeoutMs: number;
+  readonly elasticsearchUrl: string | undefined;
 }
 
 function settingsOf(opts: EngineOptions): Settings {
@@ -124,7 +132,8 @@ function settingsOf(opts: EngineOptions): Settings {
   const warmup = seconds(opts.warmup, "--warmup", 0);
   const sessionTimeoutMs = seconds(opts.sessionTimeout, "--session-timeout", 1000);
   if (partialTtl <= publishInterval) throw new AppStartError(`--partial-ttl (${partialTtl}) must exceed --publish-interval (${publishInterval})`);
-  return { brokers, engineId, group: opts.group, topics, publishInterval, partialTtl, warmup, sessionTimeoutMs };
+  const elasticsearchUrl = (opts.elasticsearch ?? process.env.ELASTICSEARCH_URL ?? "").trim();
+  return { brokers, engineId, group: opts.group, topics, publishInterval, partialTtl, warmup, sessionTimeoutMs, elasticsearchUrl: elasticsearchUrl === "" ? undefined : elasticsearchUrl };
 }
 
 async function engine(opts: EngineOptions): Promise<number> {
@@ -145,6 +154,7 @@ async function engine(opts: EngineOptions): Promise<number> {
   const clock = new RealClock();
   let app: App | undefined;
   let bus: KafkaBus | undefined;
+  let es: ElasticsearchPart | undefined;
   const transport = new KafkaClusterTransport({
     brokers: s.brokers,
     engineId: s.engineId,
@@ -171,10 +181,15 @@ async function engine(opts: EngineOptions): Promise<number> {
     log,
   });
   const shutdown = async (): Promise<void> => {
-    await bus?.close();
+    // A batch held back by an unreachable Elasticsearch would keep bus.close() waiting: closeBus gives up on its documents
+    // after the deadline (its handler then fails and the bus dead-letters the batch, so its events are kept in the DLQ).
+    const output = es;
+    const closing = bus;
+    if (closing !== undefined) await (output === undefined ? closing.close() : output.closeBus(() => closing.close()));
     coordinator.stop();
     await transport.close();
     await app?.close();
+    await output?.close();
   };
 
   try {
@@ -187,6 +202,14 @@ async function engine(opts: EngineOptions): Promise<number> {
     if (missing.length > 0) {
       throw new AppStartError(`Kafka has no topic ${missing.join(", ")}: create ${missing.length === 1 ? "it" : "them"} first (the events and tasks topics with as many partitions as engines you may run, ${s.topics.aggregates} with 1 partition); see docs/scale-out.md`);
     }
+    if (s.elasticsearchUrl !== undefined) {
+      try {
+        es = startElasticsearch({ url: s.elasticsearchUrl, namespace: opts.esNamespace, clock, log, options: elasticsearchCredentialsFromEnv(process.env) });
+      } catch (err) {
+        throw new AppStartError(`--elasticsearch: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+    const output = es;
     app = await startApp({
       builtinRules: opts.builtin,
       rulesDir: opts.rules,
@@ -197,6 +220,8 @@ async function engine(opts: EngineOptions): Promise<number> {
       sink: coordinator.sink,
       cluster: (rule) => coordinator.forRule(rule),
       wrapStream: (rules) => coordinator.track(rules),
+      // Expiries reach Elasticsearch through the tap; consumed events through busHandler below.
+      taps: output === undefined ? undefined : [output.tap],
     });
     const running = app;
     coordinator.start();
@@ -213,7 +238,9 @@ async function engine(opts: EngineOptions): Promise<number> {
       log: busLog,
     });
     for (const topic of ["events", "tasks"] as const) {
-      await bus.subscribe(topic, (events, origin) => coordinator.batch(topic, origin.partition, () => running.engine.submitAll(events)), {
+      const submit = (events: readonly unknown[], origin: Origin) => coordinator.batch(topic, origin.partition, () => running.engine.submitAll(events));
+      // With Elasticsearch, the handler resolves after the batch's documents are stored: offsets are committed after the flush.
+      await bus.subscribe(topic, output === undefined ? submit : output.busHandler(submit), {
         onAssign: (partitions) => coordinator.assign(topic, partitions),
       });
     }

@@ -59,7 +59,8 @@ export function startAlerting(options: AlertingPartOptions): AlertingPart {
   const changed = (): void => {
     for (const l of listeners) l();
   };
-  let alerting: Alerting | undefined;
+  // The notifier reports attempts to alerting, which is built after it (it needs the notifier).
+  const late: { alerting?: Alerting } = {};
   const routingKeys = routingKeysFromEnv(env);
   const notifier = new PagerDutyNotifier({
     db: options.db,
@@ -68,13 +69,13 @@ export function startAlerting(options: AlertingPartOptions): AlertingPart {
     eventsUrl: eventsUrlFromEnv(env),
     options: options.pagerduty,
     onAttempt: (a) => {
-      alerting?.recordAttempt(a);
+      late.alerting?.recordAttempt(a);
       changed();
     },
     log: (level, message, fields) => options.log(`pagerduty ${level}: ${message}${fields === undefined ? "" : ` ${JSON.stringify(fields)}`}`),
   });
-  alerting = new Alerting({ db: options.db, clock: options.clock, notifier, webUrl: options.webUrl, options: options.alerting, onError: (err) => options.log(`alerting error: ${String(err)}`), onHistory: options.onHistory });
-  const a = alerting;
+  const a = new Alerting({ db: options.db, clock: options.clock, notifier, webUrl: options.webUrl, options: options.alerting, onError: (err) => options.log(`alerting error: ${String(err)}`), onHistory: options.onHistory });
+  late.alerting = a;
   const handle = a.handle;
   const metrics: SelfMetric[] = [
     { name: "satellite_outbox_depth", help: "Notifications in the PagerDuty outbox not yet delivered (or given up).", type: "gauge", read: () => notifier.stats().depth },

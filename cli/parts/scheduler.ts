@@ -9,7 +9,7 @@
 import type { ApiMount } from "../../api/server.ts";
 import type { SelfMetric } from "../../dashboards/metrics/index.ts";
 import type { IntentSink } from "../../rules/intents.ts";
-import { HostHealth, whitelistRouter, type AuditEntry } from "../../scheduler/health/index.ts";
+import { HostHealth, resolveHostHealthOptions, whitelistRouter, type AuditEntry } from "../../scheduler/health/index.ts";
 import { Scheduler, schedulerRouter, type HostInventory } from "../../scheduler/index.ts";
 import type { Db } from "../../store/database.ts";
 import type { Clock } from "../../streams/clock.ts";
@@ -49,22 +49,24 @@ export interface SchedulerPart {
  * const part = startScheduler({ db, clock, scheduler: {}, health: {}, pages: alerting.sink, log: console.log });
  */
 export function startScheduler(options: SchedulerPartOptions): SchedulerPart {
-  let scheduler: Scheduler | undefined;
+  // Health reads the scheduler's inventory (never while being built); the scheduler is built after health.
+  const late: { scheduler?: Scheduler } = {};
   const inventory: HostInventory = {
-    registeredHosts: () => scheduler?.registeredHosts() ?? [],
-    isRegistered: (host) => scheduler?.isRegistered(host) ?? false,
+    registeredHosts: () => late.scheduler?.registeredHosts() ?? [],
+    isRegistered: (host) => late.scheduler?.isRegistered(host) ?? false,
   };
   const health = new HostHealth({
     db: options.db,
     clock: options.clock,
     inventory,
     sink: options.pages,
-    options: options.health,
+    // Validated here so an error names the config file's field ("health.x"), not the part's default path.
+    options: resolveHostHealthOptions(options.health, "health"),
     log: (level, message, fields) => options.log(`host health ${level}: ${message}${fields === undefined ? "" : ` ${JSON.stringify(fields)}`}`),
     onAudit: options.onAudit,
   });
   const s = Scheduler.open({ db: options.db, clock: options.clock, health, options: options.scheduler, onError: (err) => options.log(`scheduler error: ${String(err)}`) });
-  scheduler = s;
+  late.scheduler = s;
   s.start();
   const metrics: SelfMetric[] = [
     { name: "satellite_scheduler_pending_jobs", help: "Jobs waiting for a host.", type: "gauge", read: () => s.queue().jobs.length },

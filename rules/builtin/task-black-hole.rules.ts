@@ -10,7 +10,10 @@
  * 600 seconds. Here the window is `WINDOW_SECONDS` long and is judged on
  * every event it receives, and the host's heartbeats (one per
  * `TICK_SECONDS`) move it forward when no task events arrive, so old
- * failures leave it even on a host that gets no more tasks.
+ * failures leave it even on a host that gets no more tasks. The window is
+ * kept as counts (moving-counts.ts: the events `movingTimeWindow` would
+ * hold, counted as they enter and leave), so judging it costs the same
+ * whatever the host's task rate.
  *
  * - Input, per host: live "task started" / "task finished" / "task failed"
  *   events (one per task, services.ts) and its heartbeats.
@@ -32,7 +35,8 @@
  *   version drained, its last only e-mailed); per-task events instead of
  *   cumulative counters, so no counter-reset handling is needed.
  */
-import { defineRules, EXPIRED, isClusterEvent, makeEvent, type Event, type Events } from "satellite";
+import { defineRules, EXPIRED, isClusterEvent, makeEvent, type Event } from "satellite";
+import { MovingCounts } from "./moving-counts.ts";
 import { HEARTBEAT, TASK_FAILED, TASK_FINISHED, TASK_STARTED } from "./services.ts";
 
 /** The window the ratios are computed over, in seconds. */
@@ -53,6 +57,12 @@ const TICK_SECONDS = 60;
 /** Service of the verdict events (seen in evidence and logs). */
 const VERDICT = "task black hole";
 
+/** What the window counts, as `MovingCounts` kinds; an event of no kind (a heartbeat, a killed task) only moves the window. */
+const STARTED = 0;
+const FINISHED = 1;
+const FAILED = 2;
+const NOT_COUNTED = -1;
+
 /** Satellite's `exceeds-threshold?`: n / d > limit, where n / 0 is exceeded for n > 0 and 0 / 0 is not. */
 function exceeds(numerator: number, denominator: number, limit: number): boolean {
   if (denominator === 0) return numerator > 0;
@@ -64,18 +74,25 @@ function killedOnPurpose(e: Event): boolean {
   return e.attributes?.reason?.startsWith("killed") === true;
 }
 
-/** The verdict over one host's window: state "critical" for a black hole, else "ok". */
-function judge(window: Events): Event {
-  let started = 0;
-  let finished = 0;
-  let failed = 0;
-  for (const e of window) {
-    if (e.service === TASK_STARTED) started++;
-    else if (e.service === TASK_FINISHED) finished++;
-    else if (e.service === TASK_FAILED && !killedOnPurpose(e)) failed++;
-  }
-  const blackHole = failed >= MIN_FAILED && exceeds(failed, started, FAILED_PER_STARTED) && exceeds(failed, finished, FAILED_PER_FINISHED);
-  const last = window[window.length - 1]!;
+/** The window kind of an event: a task start, a finish, a failure of the host's making, or none. */
+function kindOf(e: Event): number {
+  if (e.service === TASK_STARTED) return STARTED;
+  if (e.service === TASK_FINISHED) return FINISHED;
+  if (e.service === TASK_FAILED && !killedOnPurpose(e)) return FAILED;
+  return NOT_COUNTED;
+}
+
+/** Whether the counts of one host's window make a black hole. */
+function isBlackHoleWindow(window: MovingCounts): boolean {
+  const failed = window.count(FAILED);
+  return failed >= MIN_FAILED && exceeds(failed, window.count(STARTED), FAILED_PER_STARTED) && exceeds(failed, window.count(FINISHED), FAILED_PER_FINISHED);
+}
+
+/** The verdict event over one host's window, `last` being the event just added: state "critical" for a black hole, else "ok". */
+function verdictOf(window: MovingCounts, last: Event, blackHole: boolean): Event {
+  const started = window.count(STARTED);
+  const finished = window.count(FINISHED);
+  const failed = window.count(FAILED);
   return makeEvent({
     host: last.host,
     service: VERDICT,
@@ -109,9 +126,24 @@ export default defineRules((r) => {
       // Alerts only on transitions from "ok".
       r.changed({ init: "ok" }, r.split([[isBlackHole, page]], resolve)),
     );
-    const window = r.movingTimeWindow(WINDOW_SECONDS, r.smap(judge, act));
-    const tick = r.throttle(1, TICK_SECONDS, window);
-    return r.split([[(e) => e.service === HEARTBEAT, tick]], window);
+    const window = new MovingCounts(WINDOW_SECONDS, 3);
+    let judged: boolean | undefined; // the last verdict passed on; undefined before the first
+    /**
+     * Adds `e` to the window and judges it. A verdict event is made only when
+     * the verdict differs from the last one: both `changed` above would drop
+     * a repeat anyway, so they see the same transitions as if every event
+     * were judged into a verdict.
+     */
+    function judge(e: Event): Event | undefined {
+      if (!window.add(e.time, kindOf(e))) return undefined; // before the window: not judged
+      const blackHole = isBlackHoleWindow(window);
+      if (blackHole === judged) return undefined;
+      judged = blackHole;
+      return verdictOf(window, e, blackHole);
+    }
+    const judging = r.smap(judge, act);
+    const tick = r.throttle(1, TICK_SECONDS, judging);
+    return r.split([[(e) => e.service === HEARTBEAT, tick]], judging);
   }
 
   return r.service([...TASK_SERVICES, HEARTBEAT], r.where((e) => e.state !== EXPIRED && !isClusterEvent(e), r.by("host", perHost)));

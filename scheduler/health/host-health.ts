@@ -800,16 +800,16 @@ export class HostHealth implements HostHealthView {
       this.transaction(() => {
         this.store.setMeta(PAGE_OPEN, "1");
         this.appendAudit({ time: now, host: FLEET, who: "system", action: "guard-engaged", outcome: "paged", reason: summary, from: "", to: "", detail: { held: heldCount } });
-      })();
+      });
       this.pageOpen = true;
       const evidence: Event[] = [{ host: "*", service: "remediation guard", time: now, state: "critical", metric: heldCount, description: summary }];
-      this.emit({ kind: "page", rule: GUARD_RULE, key: GUARD_KEY, severity: "critical", summary, time: now, evidence });
+      this.emit({ kind: "page", rule: GUARD_RULE, key: GUARD_KEY, severity: "error", summary, time: now, evidence });
       this.log("warn", summary, { held: heldCount });
     } else if (heldCount === 0 && this.pageOpen) {
       this.transaction(() => {
         this.store.setMeta(PAGE_OPEN, "0");
         this.appendAudit({ time: now, host: FLEET, who: "system", action: "guard-disengaged", outcome: "resolved", reason: "no held actions remain", from: "", to: "", detail: null });
-      })();
+      });
       this.pageOpen = false;
       this.emit({ kind: "resolve", rule: GUARD_RULE, key: GUARD_KEY, time: now, summary: "remediation guard disengaged: no held actions remain" });
       this.log("info", "remediation guard disengaged");
