@@ -98,7 +98,7 @@ export async function startSatellite(config: ResolvedConfig, options: SatelliteR
     const alerting = startAlerting({ db, clock, alerting: config.parts.alerting, pagerduty: config.parts.pagerduty, webUrl: url, env: options.env, log, onHistory: es?.onAlertHistory });
     closers.push(() => alerting.close());
     const scheduler =
-      options.scheduler === false ? undefined : startScheduler({ db, clock, scheduler: config.parts.scheduler, health: config.parts.health, pages: alerting.sink, log, onAudit: es?.onHealthAudit });
+      options.scheduler === false ? undefined : startScheduler({ db, clock, scheduler: config.parts.scheduler, health: config.parts.health, mesosWhitelist: config.parts.mesosWhitelist, pages: alerting.sink, log, onAudit: es?.onHealthAudit });
     if (scheduler !== undefined) closers.push(() => scheduler.close());
     const engine = new Engine({ clock, onException: (e) => log(`rule error on ${e.host}: ${e.description ?? ""}`) });
     const sink = (intent: Intent): void => {

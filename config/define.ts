@@ -64,6 +64,8 @@ export interface SatelliteConfig {
   readonly scheduler?: Readonly<Record<string, unknown>>;
   /** Host health: guards, drain deadline, flap damping. */
   readonly health?: Readonly<Record<string, unknown>>;
+  /** For sites still on Mesos: write the schedulable hosts to a Mesos whitelist file (`{ path }`; never written empty). */
+  readonly mesosWhitelist?: Readonly<Record<string, unknown>>;
 }
 
 /**

@@ -33,7 +33,7 @@ export interface ResolvedConfig {
 }
 
 /** The sections owned by parts. */
-export const PART_SECTIONS = ["collector", "alerting", "pagerduty", "scheduler", "health"] as const;
+export const PART_SECTIONS = ["collector", "alerting", "pagerduty", "scheduler", "health", "mesosWhitelist"] as const;
 /** Name of a part-owned section. */
 export type PartSection = (typeof PART_SECTIONS)[number];
 

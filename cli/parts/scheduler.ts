@@ -9,7 +9,7 @@
 import type { ApiMount } from "../../api/server.ts";
 import type { SelfMetric } from "../../dashboards/metrics/index.ts";
 import type { IntentSink } from "../../rules/intents.ts";
-import { HostHealth, resolveHostHealthOptions, whitelistRouter, type AuditEntry } from "../../scheduler/health/index.ts";
+import { HostHealth, MesosWhitelistExport, resolveHostHealthOptions, resolveMesosExportOptions, whitelistRouter, type AuditEntry } from "../../scheduler/health/index.ts";
 import { Scheduler, schedulerRouter, type HostInventory } from "../../scheduler/index.ts";
 import type { Db } from "../../store/database.ts";
 import type { Clock } from "../../streams/clock.ts";
@@ -22,6 +22,8 @@ export interface SchedulerPartOptions {
   readonly scheduler: unknown;
   /** The `health` section of the config. */
   readonly health: unknown;
+  /** The `mesosWhitelist` section of the config: empty = no export. */
+  readonly mesosWhitelist?: Readonly<Record<string, unknown>> | undefined;
   /** Where the guard's "remediation guard engaged" page goes (alerting). */
   readonly pages: IntentSink;
   readonly log: (line: string) => void;
@@ -68,6 +70,17 @@ export function startScheduler(options: SchedulerPartOptions): SchedulerPart {
   const s = Scheduler.open({ db: options.db, clock: options.clock, health, options: options.scheduler, onError: (err) => options.log(`scheduler error: ${String(err)}`) });
   late.scheduler = s;
   s.start();
+  const mesos =
+    options.mesosWhitelist === undefined || Object.keys(options.mesosWhitelist).length === 0
+      ? undefined
+      : new MesosWhitelistExport({
+          health,
+          inventory,
+          clock: options.clock,
+          options: resolveMesosExportOptions(options.mesosWhitelist, "mesosWhitelist"),
+          onSkip: (reason) => health.recordNote("mesos-export-kept", reason),
+        });
+  mesos?.start();
   const metrics: SelfMetric[] = [
     { name: "satellite_scheduler_pending_jobs", help: "Jobs waiting for a host.", type: "gauge", read: () => s.queue().jobs.length },
     { name: "satellite_scheduler_hosts", help: "Hosts the scheduler knows, by whether new tasks may go there.", type: "gauge", labelNames: ["schedulable"], read: () => hostCounts(s) },
@@ -86,6 +99,7 @@ export function startScheduler(options: SchedulerPartOptions): SchedulerPart {
     metrics,
     onChange: (listener) => health.onChange(() => listener()),
     close: () => {
+      mesos?.close();
       s.stop();
       health.close();
     },
