@@ -126,9 +126,14 @@ export class RealClock implements Clock {
  * A view of a parent clock that remembers its own timers so they can all be
  * cancelled at once: each loaded rule file gets one, and unloading the rule
  * cancels its pending windows and flushes so a removed rule never fires again.
+ * Its pending timers are kept in an intrusive list (no hashing, one object
+ * per timer besides the parent's): rules' expiry queues set a timer per
+ * deadline, so this sits on a hot path.
  */
 export class ScopedClock implements Clock {
-  private readonly timers = new Set<Timer>();
+  /** Sentinel of the circular list of pending timers. */
+  private readonly ring = new ScopedTimer(0, this, noop);
+  private count = 0;
   private disposed = false;
 
   constructor(private readonly parent: Clock) {}
@@ -139,30 +144,62 @@ export class ScopedClock implements Clock {
 
   setTimer(at: number, fn: () => void): Timer {
     if (this.disposed) return { at, cancel() {} };
-    const timers = this.timers;
-    const timer: Timer = this.parent.setTimer(at, () => {
-      timers.delete(timer);
-      fn();
-    });
-    timers.add(timer);
-    return {
-      at,
-      cancel() {
-        timers.delete(timer);
-        timer.cancel();
-      },
-    };
+    const timer = new ScopedTimer(at, this, fn);
+    // An inline arrow: tsx's keepNames would wrap a named one (a class-field arrow) in a costly `__name` per timer.
+    timer.inner = this.parent.setTimer(at, () => timer.fire());
+    const last = this.ring.prev;
+    timer.prev = last;
+    timer.next = this.ring;
+    last.next = timer;
+    this.ring.prev = timer;
+    this.count++;
+    return timer;
+  }
+
+  /** Takes `timer` off the pending list (it fired or was cancelled). Called by `ScopedTimer` only. */
+  unlink(timer: ScopedTimer): void {
+    timer.prev.next = timer.next;
+    timer.next.prev = timer.prev;
+    timer.prev = timer;
+    timer.next = timer;
+    this.count--;
   }
 
   /** Number of pending timers set through this scope. */
   get pending(): number {
-    return this.timers.size;
+    return this.count;
   }
 
   /** Cancels every pending timer; later `setTimer` calls are ignored. */
   dispose(): void {
     this.disposed = true;
-    for (const t of this.timers) t.cancel();
-    this.timers.clear();
+    while (this.ring.next !== this.ring) this.ring.next.cancel();
+  }
+}
+
+const noop = (): void => {};
+
+/** One pending timer of a `ScopedClock`: a node of its list, and the parent's timer it stands for. */
+class ScopedTimer implements Timer {
+  prev: ScopedTimer = this;
+  next: ScopedTimer = this;
+  inner: Timer | undefined;
+
+  constructor(
+    readonly at: number,
+    private readonly scope: ScopedClock,
+    private readonly fn: () => void,
+  ) {}
+
+  /** What the parent clock calls: leave the list, then run the callback. */
+  fire(): void {
+    this.scope.unlink(this);
+    this.fn();
+  }
+
+  cancel(): void {
+    if (this.next === this) return; // fired or cancelled already
+    this.scope.unlink(this);
+    this.inner?.cancel();
   }
 }

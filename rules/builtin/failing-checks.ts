@@ -18,7 +18,8 @@ import { EXPIRED, type Event } from "satellite";
  * failing.describe(); // "ntp"
  */
 export class FailingChecks {
-  private readonly names = new Set<string>();
+  /** Made on the first failure: most hosts never fail a check, and their results then touch nothing more than this object. */
+  private names: Set<string> | undefined;
 
   /**
    * Applies one check result of the host: a live result other than "ok"
@@ -27,19 +28,25 @@ export class FailingChecks {
    */
   update(e: Event): boolean {
     const failing = e.state !== "ok" && e.state !== EXPIRED;
-    if (failing === this.names.has(e.service)) return false;
-    if (failing) this.names.add(e.service);
-    else this.names.delete(e.service);
+    const names = this.names;
+    if (names === undefined) {
+      if (!failing) return false;
+      this.names = new Set([e.service]);
+      return true;
+    }
+    if (failing === names.has(e.service)) return false;
+    if (failing) names.add(e.service);
+    else names.delete(e.service);
     return true;
   }
 
   /** How many checks are failing. */
   get size(): number {
-    return this.names.size;
+    return this.names?.size ?? 0;
   }
 
   /** The failing checks' names, sorted and comma-separated ("" when none). */
   describe(): string {
-    return [...this.names].sort().join(", ");
+    return this.names === undefined ? "" : [...this.names].sort().join(", ");
   }
 }

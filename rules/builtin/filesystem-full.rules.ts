@@ -43,17 +43,21 @@ export default defineRules((r) => {
     subject,
     summary: (e) => (e.state === "expired" ? `${mountPointOf(e) ?? e.service} stopped reporting` : `${mountPointOf(e) ?? e.service} is down to ${percent(e.metric)}`),
   });
-  const isFull = (e: Event): boolean => e.state === "critical";
+
+  function perFilesystem(): (e: Event) => void {
+    let full = false;
+    // Act only when "full" (state "critical") flips: full → page; full → ok or expired →
+    // resolve. It is `changed` on fullness (from not full) into a `split`, written as one
+    // plain function because it runs for every sample of every filesystem.
+    return r.hysteresis({ triggerAbove: TRIGGER_USED, holdAbove: HOLD_USED }, function pageOnFlip(e: Event): void {
+      const isFull = e.state === "critical";
+      if (isFull === full) return;
+      full = isFull;
+      if (isFull) page(e);
+      else resolve(e);
+    });
+  }
 
   // Every mount is its own service ("system.filesystem.used.pct /var"): route on the prefix.
-  return r.service(
-    FILESYSTEM_SERVICES,
-    r.by(["host", "service"], () =>
-      r.hysteresis(
-        { triggerAbove: TRIGGER_USED, holdAbove: HOLD_USED },
-        // Pass only when "full" flips: full → page; full → ok or expired → resolve.
-        r.changed({ key: isFull, init: false }, r.split([[isFull, page]], resolve)),
-      ),
-    ),
-  );
+  return r.service(FILESYSTEM_SERVICES, r.by(["host", "service"], perFilesystem));
 });

@@ -49,14 +49,14 @@ export default defineRules((r) => {
     const liveServices = new Set<string>();
     let alive: boolean | undefined;
     return function watchHost(e: Event): void {
+      const isHeartbeat = e.service === HEARTBEAT;
+      if (hasHeartbeat && !isHeartbeat) return; // the common case, first: a heartbeat host's other services
       const live = e.state !== EXPIRED && !isExpired(e, r.now());
       let now: boolean;
-      if (e.service === HEARTBEAT) {
+      if (isHeartbeat) {
         hasHeartbeat = true;
         liveServices.clear();
         now = live;
-      } else if (hasHeartbeat) {
-        return;
       } else {
         if (live) liveServices.add(e.service);
         else liveServices.delete(e.service);

@@ -30,9 +30,8 @@
  */
 export class MovingCounts {
   private readonly counts: number[];
-  /** Times of the counted events in the window (from `head` on), in time order; `kinds` runs alongside. */
-  private readonly times: number[] = [];
-  private readonly kinds: number[] = [];
+  /** The counted events in the window, in time order, from `head` on: time, kind, time, kind, … (one array: fewer objects per window). */
+  private readonly entries: number[] = [];
   private head = 0;
   private latest = -Infinity;
 
@@ -54,28 +53,28 @@ export class MovingCounts {
     if (time > this.latest) this.latest = time;
     const cutoff = this.latest - this.seconds;
     if (time <= cutoff) return false;
-    const times = this.times;
-    const kinds = this.kinds;
+    const entries = this.entries;
     let head = this.head;
-    while (head < times.length && times[head]! <= cutoff) this.counts[kinds[head++]!]!--;
-    if (head > 32 && head * 2 > times.length) {
-      times.splice(0, head);
-      kinds.splice(0, head);
+    while (head < entries.length && entries[head]! <= cutoff) {
+      this.counts[entries[head + 1]!]!--;
+      head += 2;
+    }
+    if (head > 64 && head * 2 > entries.length) {
+      entries.splice(0, head);
       head = 0;
     }
     this.head = head;
     if (kind < 0) return true;
     // Insert in time order; events almost always arrive in order, so this is an append.
-    let i = times.length;
-    times.push(time);
-    kinds.push(kind);
-    while (i > head && times[i - 1]! > time) {
-      times[i] = times[i - 1]!;
-      kinds[i] = kinds[i - 1]!;
-      i--;
+    let i = entries.length;
+    entries.push(time, kind);
+    while (i > head && entries[i - 2]! > time) {
+      entries[i] = entries[i - 2]!;
+      entries[i + 1] = entries[i - 1]!;
+      i -= 2;
     }
-    times[i] = time;
-    kinds[i] = kind;
+    entries[i] = time;
+    entries[i + 1] = kind;
     this.counts[kind]!++;
     return true;
   }

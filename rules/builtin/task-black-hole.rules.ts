@@ -129,21 +129,24 @@ export default defineRules((r) => {
     const window = new MovingCounts(WINDOW_SECONDS, 3);
     let judged: boolean | undefined; // the last verdict passed on; undefined before the first
     /**
-     * Adds `e` to the window and judges it. A verdict event is made only when
-     * the verdict differs from the last one: both `changed` above would drop
-     * a repeat anyway, so they see the same transitions as if every event
-     * were judged into a verdict.
+     * Adds `e` to the window and judges it. A verdict event is made and
+     * passed on only when the verdict differs from the last one: both
+     * `changed` above would drop a repeat anyway, so they see the same
+     * transitions as if every event were judged into a verdict.
      */
-    function judge(e: Event): Event | undefined {
-      if (!window.add(e.time, kindOf(e))) return undefined; // before the window: not judged
+    function judge(e: Event): void {
+      if (!window.add(e.time, kindOf(e))) return; // before the window: not judged
       const blackHole = isBlackHoleWindow(window);
-      if (blackHole === judged) return undefined;
+      if (blackHole === judged) return;
       judged = blackHole;
-      return verdictOf(window, e, blackHole);
+      act(verdictOf(window, e, blackHole));
     }
-    const judging = r.smap(judge, act);
-    const tick = r.throttle(1, TICK_SECONDS, judging);
-    return r.split([[(e) => e.service === HEARTBEAT, tick]], judging);
+    const tick = r.throttle(1, TICK_SECONDS, judge);
+    // Plain functions rather than split / smap: this runs for every task event of every host.
+    return function judgeHostTasks(e: Event): void {
+      if (e.service === HEARTBEAT) tick(e);
+      else judge(e);
+    };
   }
 
   return r.service([...TASK_SERVICES, HEARTBEAT], r.where((e) => e.state !== EXPIRED && !isClusterEvent(e), r.by("host", perHost)));

@@ -62,10 +62,31 @@ export type HysteresisSpec = HysteresisAbove | HysteresisBelow | HysteresisWhen;
 
 const metricOf = (e: Event): number | undefined => e.metric;
 
-/** Next held flag for an event given the current one, or undefined when the event carries no value. */
-type Step = (e: Event, triggered: boolean) => boolean | undefined;
+/** Which form a spec is: rising or falling threshold on a value, or any condition. */
+const ABOVE = 0;
+const BELOW = 1;
+const WHEN = 2;
 
-function compile(spec: HysteresisSpec): Step {
+/**
+ * A validated spec, flat: the stream keeps these in its own closure, so one
+ * instance is one closure (plus its fanout) — `hysteresis` often runs once per
+ * series inside a `by`, where every object an event has to touch counts.
+ */
+interface Compiled {
+  readonly form: typeof ABOVE | typeof BELOW | typeof WHEN;
+  /** The value compared (threshold forms). */
+  readonly key: (e: Event) => number | undefined;
+  /** Threshold forms: the higher and the lower threshold (triggerAbove / holdAbove, or holdBelow / triggerBelow). */
+  readonly hi: number;
+  readonly lo: number;
+  /** Condition form. */
+  readonly trigger: (e: Event) => boolean;
+  readonly hold: (e: Event) => boolean;
+}
+
+const never = (): boolean => false;
+
+function compile(spec: HysteresisSpec): Compiled {
   const s = spec as {
     triggerAbove?: number; holdAbove?: number; triggerBelow?: number; holdBelow?: number;
     trigger?: (e: Event) => boolean; hold?: (e: Event) => boolean; key?: (e: Event) => number | undefined;
@@ -77,27 +98,19 @@ function compile(spec: HysteresisSpec): Step {
   if (forms[2]) {
     const trigger = checkFunction("hysteresis", "trigger", s.trigger!);
     const hold = checkFunction("hysteresis", "hold", s.hold!);
-    return (e, triggered) => trigger(e) || (hold(e) && triggered);
+    return { form: WHEN, key: metricOf, hi: 0, lo: 0, trigger, hold };
   }
   const key = s.key === undefined ? metricOf : checkFunction("hysteresis", "key", s.key);
   if (forms[0]) {
     const hi = checkFinite("hysteresis", "triggerAbove", s.triggerAbove!);
     const lo = checkFinite("hysteresis", "holdAbove", s.holdAbove!);
     if (lo > hi) throw new RangeError(`hysteresis: holdAbove (${lo}) must be <= triggerAbove (${hi})`);
-    return (e, triggered) => {
-      const v = key(e);
-      if (v === undefined || v === null || Number.isNaN(v)) return undefined;
-      return v > hi || (v > lo && triggered);
-    };
+    return { form: ABOVE, key, hi, lo, trigger: never, hold: never };
   }
   const lo = checkFinite("hysteresis", "triggerBelow", s.triggerBelow!);
   const hi = checkFinite("hysteresis", "holdBelow", s.holdBelow!);
   if (hi < lo) throw new RangeError(`hysteresis: holdBelow (${hi}) must be >= triggerBelow (${lo})`);
-  return (e, triggered) => {
-    const v = key(e);
-    if (v === undefined || v === null || Number.isNaN(v)) return undefined;
-    return v < lo || (v < hi && triggered);
-  };
+  return { form: BELOW, key, hi, lo, trigger: never, hold: never };
 }
 
 /**
@@ -151,7 +164,7 @@ function compile(spec: HysteresisSpec): Step {
  *   hysteresis(ctx, { triggerAbove: 0.9, holdAbove: 0.7, changesOnly: true }, pagerduty));
  */
 export function hysteresis(ctx: StreamContext, spec: HysteresisSpec, ...children: Stream<Event>[]): Stream<Event> {
-  const step = compile(spec);
+  const { form, key, hi, lo, trigger, hold } = compile(spec);
   const on = spec.triggeredState ?? "critical";
   const off = spec.clearState ?? "ok";
   if (typeof on !== "string" || typeof off !== "string" || on === off || on === EXPIRED || off === EXPIRED) {
@@ -164,25 +177,32 @@ export function hysteresis(ctx: StreamContext, spec: HysteresisSpec, ...children
   let triggered = false;
   let lastEmitted: string = off;
 
-  function emit(e: Event, state: string): void {
+  return function hysteresisStream(e: Event): void {
+    let state: string;
+    if (e.state === EXPIRED) {
+      state = EXPIRED;
+    } else {
+      try {
+        if (!isExpired(e, clock.now())) {
+          if (form === WHEN) {
+            // `?? triggered`: a predicate that returns nothing (untyped code) leaves the state as it was.
+            triggered = (trigger(e) || (hold(e) && triggered)) ?? triggered;
+          } else {
+            const v = key(e);
+            // No value (undefined, or NaN) does not move the state.
+            if (v !== undefined && v !== null && !Number.isNaN(v)) triggered = form === ABOVE ? v > hi || (v > lo && triggered) : v < lo || (v < hi && triggered);
+          }
+        }
+      } catch (err) {
+        onError(err, "hysteresis", e);
+        return;
+      }
+      state = triggered ? on : off;
+    }
     if (changesOnly) {
       if (state === lastEmitted) return;
       lastEmitted = state;
     }
     out(e.state === state ? e : { ...e, state });
-  }
-
-  return function hysteresisStream(e: Event): void {
-    if (e.state === EXPIRED) {
-      emit(e, EXPIRED);
-      return;
-    }
-    try {
-      if (!isExpired(e, clock.now())) triggered = step(e, triggered) ?? triggered;
-    } catch (err) {
-      onError(err, "hysteresis", e);
-      return;
-    }
-    emit(e, triggered ? on : off);
   };
 }
