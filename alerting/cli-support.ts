@@ -8,6 +8,7 @@ import type { Command } from "commander";
 import type { ExitCode } from "../cli/main.ts";
 import { AlertingClient, ApiError, DEFAULT_API_URL } from "./client.ts";
 import { AlertingInputError } from "./errors.ts";
+import { parseDuration } from "./input.ts";
 
 /**
  * Where the alerting commands write (stdout and stderr by default). Tests
@@ -116,4 +117,37 @@ export function parseId(raw: string, what: string): number {
  */
 export function shortTime(isoTime: string | null | undefined): string {
   return isoTime === null || isoTime === undefined ? "-" : isoTime.replace(/\.\d{3}Z$/, "Z");
+}
+
+/** The flags of a time window a person opens (`silence add`, `maintenance start`). */
+export interface WindowFlags {
+  readonly duration?: string;
+  readonly start?: string;
+  readonly end?: string;
+  readonly by?: string;
+}
+
+/**
+ * Checks a window's flags — who (`--by`, default `$USER`), and exactly one
+ * of `--duration` and `--end` — and returns the request fields they give.
+ * Throws `AlertingInputError` naming the flag.
+ *
+ * @example
+ * windowFields({ duration: "2h", by: "alice" }); // { createdBy: "alice", durationSeconds: 7200 }
+ */
+export function windowFields(flags: WindowFlags): { createdBy: string; startsAt?: string; endsAt?: string; durationSeconds?: number } {
+  const by = flags.by ?? process.env.USER;
+  if (by === undefined || by === "") throw new AlertingInputError("--by", "is required (no $USER to default to)");
+  if ((flags.duration === undefined) === (flags.end === undefined)) throw new AlertingInputError("--duration", "or --end is required (exactly one)");
+  let durationSeconds: number | undefined;
+  if (flags.duration !== undefined) {
+    durationSeconds = parseDuration(flags.duration);
+    if (durationSeconds === undefined || durationSeconds <= 0) throw new AlertingInputError("--duration", `must be a duration like 90m, 2h or 1d, got ${JSON.stringify(flags.duration)}`);
+  }
+  return {
+    createdBy: by,
+    ...(flags.start === undefined ? {} : { startsAt: flags.start }),
+    ...(flags.end === undefined ? {} : { endsAt: flags.end }),
+    ...(durationSeconds === undefined ? {} : { durationSeconds }),
+  };
 }

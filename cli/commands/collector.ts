@@ -15,6 +15,7 @@ import { resolveCollectorOptions, type CollectorOptions } from "../../collector/
 import { RealClock } from "../../streams/clock.ts";
 import type { ExitCode } from "../main.ts";
 import { logLine, untilSignal } from "../process.ts";
+import { collect, numberFlag } from "../flags.ts";
 
 /** Options of `collector`, as commander parses them. */
 interface CollectorFlags {
@@ -35,17 +36,6 @@ interface CollectorFlags {
   readonly once?: boolean;
 }
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}
-
-function number(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (value.trim() === "" || !Number.isFinite(n)) throw new Error(`${flag} must be a number, got "${value}"`);
-  return n;
-}
-
 /** The flags as `CollectorOptions` (validated by `resolveCollectorOptions`), with `KAFKA_BROKERS` and `SATELLITE_API_TOKEN` from the environment. */
 function optionsOf(flags: CollectorFlags): CollectorOptions {
   const brokersText = flags.kafka ?? (flags.riemann.length === 0 && flags.http === undefined ? process.env.KAFKA_BROKERS : undefined);
@@ -61,11 +51,11 @@ function optionsOf(flags: CollectorFlags): CollectorOptions {
       throw new Error(`--checks ${flags.checks}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     }
   }
-  const maxMb = number(flags.bufferMaxMb, "--buffer-max-mb");
+  const maxMb = numberFlag(flags.bufferMaxMb, "--buffer-max-mb");
   const token = flags.token ?? process.env.SATELLITE_API_TOKEN;
   return {
     host: flags.host,
-    intervalSeconds: number(flags.interval, "--interval"),
+    intervalSeconds: numberFlag(flags.interval, "--interval"),
     defaultChecks: flags.defaultChecks ? { diskPaths: flags.diskPath.length > 0 ? flags.diskPath : undefined, mustExist: flags.mustExist } : false,
     checks: checks as CollectorOptions["checks"],
     kafka: brokers.length > 0 || flags.kafka !== undefined ? { brokers, topic: flags.kafkaTopic } : undefined,

@@ -9,6 +9,7 @@ import { randomUUID } from "node:crypto";
 import { userInfo } from "node:os";
 import type { Command } from "commander";
 import type { ExitCode } from "../main.ts";
+import { collect } from "../flags.ts";
 
 /** The default API address of the commands. */
 export const DEFAULT_API_URL = "http://127.0.0.1:5001";
@@ -190,10 +191,6 @@ function run(exit: ExitCode, work: () => Promise<void>): Promise<void> {
       exit.code = 1;
     },
   );
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
 }
 
 /** Registers `jobs` (submit, ls, show, kill) on `program`. */

@@ -7,9 +7,8 @@
  * window ends are paged then.
  */
 import type { Command } from "commander";
-import { cliIo, clientFor, parseId, printJson, printTable, run, shortTime, withApiOptions, type ApiCommandOptions } from "../../alerting/cli-support.ts";
+import { cliIo, clientFor, parseId, windowFields, printJson, printTable, run, shortTime, withApiOptions, type ApiCommandOptions } from "../../alerting/cli-support.ts";
 import { AlertingInputError } from "../../alerting/errors.ts";
-import { parseDuration } from "../../alerting/input.ts";
 import type { ExitCode } from "../main.ts";
 
 /** Options of `maintenance start`, as commander parses them. */
@@ -38,21 +37,10 @@ export function registerMaintenance(program: Command, exit: ExitCode): void {
   ).action((host: string, opts: StartOptions) =>
     run(exit, async () => {
       if (opts.reason === undefined || opts.reason.trim() === "") throw new AlertingInputError("--reason", "is required: say why");
-      const by = opts.by ?? process.env.USER;
-      if (by === undefined || by === "") throw new AlertingInputError("--by", "is required (no $USER to default to)");
-      if ((opts.duration === undefined) === (opts.end === undefined)) throw new AlertingInputError("--duration", "or --end is required (exactly one)");
-      let durationSeconds: number | undefined;
-      if (opts.duration !== undefined) {
-        durationSeconds = parseDuration(opts.duration);
-        if (durationSeconds === undefined || durationSeconds <= 0) throw new AlertingInputError("--duration", `must be a duration like 90m, 2h or 1d, got ${JSON.stringify(opts.duration)}`);
-      }
       const m = await clientFor(opts).startMaintenance({
         host,
-        createdBy: by,
         reason: opts.reason,
-        ...(opts.start === undefined ? {} : { startsAt: opts.start }),
-        ...(opts.end === undefined ? {} : { endsAt: opts.end }),
-        ...(durationSeconds === undefined ? {} : { durationSeconds }),
+        ...windowFields(opts),
       });
       if (opts.json === true) printJson({ maintenance: m });
       else cliIo.out(`maintenance ${m.id} for ${m.host} ${m.state} until ${shortTime(m.endsAt)}\n`);

@@ -6,11 +6,12 @@
  * and one still firing when the silence ends is paged then.
  */
 import type { Command } from "commander";
-import { cliIo, clientFor, parseId, printJson, printTable, run, shortTime, withApiOptions, type ApiCommandOptions } from "../../alerting/cli-support.ts";
+import { cliIo, clientFor, parseId, windowFields, printJson, printTable, run, shortTime, withApiOptions, type ApiCommandOptions } from "../../alerting/cli-support.ts";
 import { AlertingInputError } from "../../alerting/errors.ts";
-import { formatDuration, parseDuration } from "../../alerting/input.ts";
+import { formatDuration } from "../../alerting/input.ts";
 import { formatMatcher, parseMatcher, type Matcher } from "../../alerting/matchers.ts";
 import type { ExitCode } from "../main.ts";
+import { collect } from "../flags.ts";
 
 /** Options of `silence add`, as commander parses them. */
 interface AddOptions extends ApiCommandOptions {
@@ -23,10 +24,6 @@ interface AddOptions extends ApiCommandOptions {
   readonly end?: string;
   readonly comment?: string;
   readonly by?: string;
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
 }
 
 /**
@@ -68,21 +65,10 @@ export function registerSilence(program: Command, exit: ExitCode): void {
     run(exit, async () => {
       const matchers = matchersOf(opts);
       if (opts.comment === undefined || opts.comment.trim() === "") throw new AlertingInputError("--comment", "is required: say why");
-      const by = opts.by ?? process.env.USER;
-      if (by === undefined || by === "") throw new AlertingInputError("--by", "is required (no $USER to default to)");
-      if ((opts.duration === undefined) === (opts.end === undefined)) throw new AlertingInputError("--duration", "or --end is required (exactly one)");
-      let durationSeconds: number | undefined;
-      if (opts.duration !== undefined) {
-        durationSeconds = parseDuration(opts.duration);
-        if (durationSeconds === undefined || durationSeconds <= 0) throw new AlertingInputError("--duration", `must be a duration like 90m, 2h or 1d, got ${JSON.stringify(opts.duration)}`);
-      }
       const created = await clientFor(opts).createSilence({
         matchers,
-        createdBy: by,
         comment: opts.comment,
-        ...(opts.start === undefined ? {} : { startsAt: opts.start }),
-        ...(opts.end === undefined ? {} : { endsAt: opts.end }),
-        ...(durationSeconds === undefined ? {} : { durationSeconds }),
+        ...windowFields(opts),
       });
       if (opts.json === true) printJson({ silence: created });
       else cliIo.out(`silence ${created.id} ${created.state} until ${shortTime(created.endsAt)}: ${created.matchers.map(formatMatcher).join(" ")}\n`);

@@ -25,6 +25,7 @@ import { httpJobSubmitter } from "../../simulate/workload.ts";
 import { RealClock, type Clock } from "../../streams/clock.ts";
 import type { Event } from "../../streams/event.ts";
 import type { ExitCode } from "../main.ts";
+import { collect, numberFlag } from "../flags.ts";
 
 /** The default address of a running Satellite's HTTP API. */
 export const SIMULATE_DEFAULT_URL = "http://127.0.0.1:5001";
@@ -47,17 +48,6 @@ interface SimulateFlags {
   readonly heartbeat: string;
   readonly for?: string;
   readonly durationTotal?: string;
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}
-
-function number(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (value.trim() === "" || !Number.isFinite(n)) throw new Error(`${flag} must be a number, got "${value}"`);
-  return n;
 }
 
 function message(err: unknown): string {
@@ -146,10 +136,10 @@ async function simulate(flags: SimulateFlags): Promise<number> {
   let sim: Simulation;
   let stopAfter: number | undefined;
   try {
-    const interval = number(flags.interval, "--interval")!;
-    stopAfter = number(flags.for ?? flags.durationTotal, flags.for !== undefined ? "--for" : "--duration-total");
+    const interval = numberFlag(flags.interval, "--interval")!;
+    stopAfter = numberFlag(flags.for ?? flags.durationTotal, flags.for !== undefined ? "--for" : "--duration-total");
     if (stopAfter !== undefined && !(stopAfter > 0)) throw new Error(`--for must be a positive number of seconds, got ${stopAfter}`);
-    const fraction = number(flags.fraction, "--fraction");
+    const fraction = numberFlag(flags.fraction, "--fraction");
     if (fraction !== undefined && !(fraction > 0 && fraction <= 1)) throw new Error(`--fraction must be in (0, 1], got ${fraction}`);
     const token = flags.token ?? process.env.SATELLITE_API_TOKEN;
     const url = flags.to;
@@ -171,17 +161,17 @@ async function simulate(flags: SimulateFlags): Promise<number> {
       for (const p of list) p.publish(batch);
     };
     sim = startSimulation({
-      hosts: number(flags.hosts, "--hosts")!,
+      hosts: numberFlag(flags.hosts, "--hosts")!,
       scenario: flags.scenario,
-      seed: number(flags.seed, "--seed")!,
+      seed: numberFlag(flags.seed, "--seed")!,
       clock,
       intervalSeconds: interval,
-      settings: { start: number(flags.start, "--start"), duration: number(flags.duration, "--duration"), fraction },
+      settings: { start: numberFlag(flags.start, "--start"), duration: numberFlag(flags.duration, "--duration"), fraction },
       publish: publish(events),
       publishTasks: tasks.length > 0 ? publish(tasks) : undefined,
       scheduler: flags.tasks ? { client: httpSchedulerClient({ url, token }), submit: httpJobSubmitter({ url, token }) } : undefined,
-      agents: { heartbeatSeconds: number(flags.heartbeat, "--heartbeat") },
-      jobsPerMinute: number(flags.jobsPerMinute, "--jobs-per-minute"),
+      agents: { heartbeatSeconds: numberFlag(flags.heartbeat, "--heartbeat") },
+      jobsPerMinute: numberFlag(flags.jobsPerMinute, "--jobs-per-minute"),
       onError: noteError("simulation"),
     });
   } catch (err) {
@@ -197,7 +187,7 @@ async function simulate(flags: SimulateFlags): Promise<number> {
       (flags.tasks ? `, scheduler at ${flags.to}` : ", no tasks") +
       (stopAfter === undefined ? ". Ctrl-C stops." : `, for ${stopAfter} s.`),
   );
-  const interval = number(flags.interval, "--interval")!;
+  const interval = numberFlag(flags.interval, "--interval")!;
   let status = clock.setTimer(clock.now() + interval, function statusLine() {
     log(formatStatus(sim.stats));
     status = clock.setTimer(clock.now() + interval, statusLine);
