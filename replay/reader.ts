@@ -86,8 +86,12 @@ export interface TraceSummary {
 
 /** Settings of `readTrace`. */
 export interface ReadTraceOptions {
-  /** Called after each decompressed chunk is handled. */
-  readonly onProgress?: ((progress: ReadProgress) => void) | undefined;
+  /**
+   * Called after each decompressed chunk is handled. When it returns a
+   * promise, reading waits for it before the next chunk (backpressure: the
+   * worker reader holds back until the replay has caught up).
+   */
+  readonly onProgress?: ((progress: ReadProgress) => void | Promise<void>) | undefined;
   /** Called for each problem as it is found (they are also in the summary). */
   readonly onProblem?: ((problem: TraceProblem) => void) | undefined;
 }
@@ -297,7 +301,8 @@ export async function readTrace(paths: string | readonly string[], visitor: Trac
           handleLine(text.slice(start, nl));
           start = nl + 1;
         }
-        options.onProgress?.({ bytesRead: bytesBefore + used(), totalBytes, events, t: lastT, file });
+        const waiting = options.onProgress?.({ bytesRead: bytesBefore + used(), totalBytes, events, t: lastT, file });
+        if (waiting !== undefined) await waiting;
       }
     } catch (err) {
       if (err instanceof TraceFormatError) problem({ file, line: fileLines + 1, message: `${err.message}: the rest of the file is skipped` });
@@ -334,7 +339,8 @@ export async function readTrace(paths: string | readonly string[], visitor: Trac
     bytesBefore += sizes[fi]!;
     lines += fileLines;
     summaries.push({ file, bytes: sizes[fi]!, header, lines: fileLines, events: fileEvents, complete });
-    options.onProgress?.({ bytesRead: bytesBefore, totalBytes, events, t: lastT, file });
+    const waiting = options.onProgress?.({ bytesRead: bytesBefore, totalBytes, events, t: lastT, file });
+    if (waiting !== undefined) await waiting;
   }
   return { files: summaries, events, lines, bytes: totalBytes, textBytes, dropped, firstT, lastT, problems };
 }

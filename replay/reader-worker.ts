@@ -1,0 +1,107 @@
+/**
+ * Reading a trace on a second thread: `readTraceInWorker` has the contract
+ * of `readTrace` (same visitor calls in the same order, same problems, same
+ * summary) but leaves gunzip, line splitting and JSON parsing to a worker
+ * thread (read-worker.ts), so the thread that replays spends its time on the
+ * engine and the rules while the next part of the trace is being decoded.
+ * Decoded batches cross over packed in typed arrays (batch-codec.ts).
+ */
+import { Worker } from "node:worker_threads";
+import { ChunkReader, type BatchChunk } from "./batch-codec.ts";
+import type { TraceEndStats, TraceHeader } from "./format.ts";
+import { listTraceFiles, TraceError, type ReadProgress, type ReadTraceOptions, type TraceProblem, type TraceSummary, type TraceVisitor } from "./reader.ts";
+import { TraceFormatError } from "./format.ts";
+
+/** What the reader thread is started with. */
+export interface ReaderWorkerData {
+  readonly files: readonly string[];
+}
+
+/** Messages from the reader thread, in trace order. */
+export type ReaderMessage =
+  | { readonly type: "chunk"; readonly chunk: BatchChunk | undefined; readonly progress: ReadProgress | undefined }
+  | { readonly type: "header"; readonly header: TraceHeader; readonly file: string }
+  | { readonly type: "gap"; readonly dropped: number; readonly from: number; readonly to: number; readonly file: string }
+  | { readonly type: "end"; readonly t: number; readonly stats: TraceEndStats; readonly file: string }
+  | { readonly type: "problem"; readonly problem: TraceProblem }
+  | { readonly type: "done"; readonly summary: TraceSummary }
+  | { readonly type: "error"; readonly name: string; readonly message: string };
+
+const WORKER_URL = new URL("./read-worker.js", import.meta.url);
+
+/** The error the reader thread reported, as the class `readTrace` would have thrown. */
+function rebuildError(name: string, message: string): Error {
+  if (name === "TraceError") return new TraceError(message);
+  if (name === "TraceFormatError") return new TraceFormatError(message);
+  const err = new Error(message);
+  err.name = name;
+  return err;
+}
+
+/**
+ * Reads the trace files `paths` on a worker thread and hands their contents
+ * to `visitor` on this one, exactly as `readTrace` does (see there for the
+ * visitor, the problems and the summary). Rejects with a `TraceError` when
+ * no trace is found, with what `visitor` throws (the reader thread is then
+ * stopped), or when the reader thread dies. `options.onProgress` is told of
+ * progress but cannot hold reading back: the reader thread stays a few
+ * chunks ahead of the visitor on its own.
+ *
+ * @example
+ * const summary = await readTraceInWorker("traces", { batch: (t, events, count) => session.batch(t, events, count) });
+ */
+export async function readTraceInWorker(paths: string | readonly string[], visitor: TraceVisitor, options: ReadTraceOptions = {}): Promise<TraceSummary> {
+  const files = listTraceFiles(paths);
+  const data: ReaderWorkerData = { files };
+  // execArgv: [] — read-worker.js registers the TypeScript loader itself, whatever the parent was started with.
+  const worker = new Worker(WORKER_URL, { workerData: data, execArgv: [] });
+  const reader = new ChunkReader();
+  const batch = visitor.batch.bind(visitor);
+  return new Promise<TraceSummary>((resolve, reject) => {
+    let settled = false;
+    const fail = (err: unknown): void => {
+      if (settled) return;
+      settled = true;
+      void worker.terminate();
+      reject(err instanceof Error ? err : new Error(String(err)));
+    };
+    worker.on("message", (message: ReaderMessage) => {
+      if (settled) return;
+      try {
+        switch (message.type) {
+          case "chunk":
+            if (message.chunk !== undefined) {
+              reader.read(message.chunk, batch);
+              worker.postMessage({ type: "ack" });
+            }
+            if (message.progress !== undefined) void options.onProgress?.(message.progress);
+            break;
+          case "header":
+            visitor.header?.(message.header, message.file);
+            break;
+          case "gap":
+            visitor.gap?.(message.dropped, message.from, message.to, message.file);
+            break;
+          case "end":
+            visitor.end?.(message.t, message.stats, message.file);
+            break;
+          case "problem":
+            options.onProblem?.(message.problem);
+            break;
+          case "done":
+            settled = true;
+            void worker.terminate();
+            resolve(message.summary);
+            break;
+          case "error":
+            fail(rebuildError(message.name, message.message));
+            break;
+        }
+      } catch (err) {
+        fail(err);
+      }
+    });
+    worker.on("error", fail);
+    worker.on("exit", (code) => fail(new Error(`the trace reader thread stopped (exit code ${code}) before the end of the trace`)));
+  });
+}
