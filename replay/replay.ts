@@ -20,8 +20,8 @@ import { Engine } from "../streams/engine.ts";
 import type { Event } from "../streams/event.ts";
 import { fanout } from "../streams/stream.ts";
 import { dedupDecisions, type DecisionReport, type Decisions, type DecisionsFactory } from "./decisions.ts";
-import { listTraceFiles, peekTraceStart, readTrace, type ReadProgress, type TraceProblem, type TraceSummary } from "./reader.ts";
-import { readTraceInWorker } from "./reader-worker.ts";
+import { listTraceFiles, peekTraceStart, readTrace, type ReadProgress, type TraceProblem, type TraceSummary, type TraceVisitor } from "./reader.ts";
+import { TraceReaderThread } from "./reader-worker.ts";
 
 /** The replay cannot run: rules that do not load, or no trace; the message says which. */
 export class ReplayError extends Error {
@@ -231,6 +231,8 @@ export async function replayTraceWith<R = DecisionReport>(options: ReplayCommonO
   const mode = options.readInWorker ?? "auto";
   const inWorker = mode === "auto" ? files.reduce((sum, f) => sum + statSync(f).size, 0) >= WORKER_READ_MIN_BYTES : mode;
   const start = (await peekTraceStart(files)) ?? 0;
+  // The reader thread starts decoding while the rules load.
+  const thread = inWorker ? new TraceReaderThread(files) : undefined;
   const loadStarted = performance.now();
   const sessions: Session<R>[] = [];
   try {
@@ -241,6 +243,7 @@ export async function replayTraceWith<R = DecisionReport>(options: ReplayCommonO
     }
   } catch (err) {
     for (const s of sessions) s.close();
+    thread?.stop();
     throw err;
   }
   const loadMs = performance.now() - loadStarted;
@@ -249,18 +252,16 @@ export async function replayTraceWith<R = DecisionReport>(options: ReplayCommonO
   let trace: TraceSummary;
   try {
     const single = sessions.length === 1 ? sessions[0]! : undefined;
-    trace = await (inWorker ? readTraceInWorker : readTrace)(
-      files,
-      {
-        batch:
-          single !== undefined
-            ? (t, events, count) => single.batch(t, events, count)
-            : (t, events, count) => {
-                for (const s of sessions) s.batch(t, events, count);
-              },
-      },
-      { onProgress: options.onProgress, onProblem: options.onProblem },
-    );
+    const visitor: TraceVisitor = {
+      batch:
+        single !== undefined
+          ? (t, events, count) => single.batch(t, events, count)
+          : (t, events, count) => {
+              for (const s of sessions) s.batch(t, events, count);
+            },
+    };
+    const readOptions = { onProgress: options.onProgress, onProblem: options.onProblem };
+    trace = await (thread !== undefined ? thread.read(visitor, readOptions) : readTrace(files, visitor, readOptions));
   } catch (err) {
     for (const s of sessions) s.close();
     throw err;

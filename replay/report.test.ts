@@ -21,6 +21,8 @@ describe("replay report", () => {
     assert.equal(formatRelative(3723), "+1:02:03");
     assert.equal(formatRelative(0.5), "+0:00:00.5");
     assert.equal(formatRelative(90_061), "+1d 01:01:01");
+    assert.equal(formatRelative(3607.96), "+1:00:08", "a fraction that rounds up carries into the seconds");
+    assert.equal(formatRelative(59.97), "+0:01:00");
   });
 
   it("puts what changed into one sentence", () => {

@@ -44,15 +44,16 @@ export function formatDuration(seconds: number): string {
 export function formatRelative(seconds: number): string {
   if (!Number.isFinite(seconds)) return "+?";
   const sign = seconds < 0 ? "-" : "+";
-  const total = Math.abs(seconds);
-  const whole = Math.floor(total);
-  const tenths = Math.round((total - whole) * 10);
+  // Round to tenths first, so 7.96 s is "+0:00:08", not "+0:00:07" with its fraction dropped.
+  const inTenths = Math.round(Math.abs(seconds) * 10);
+  const whole = Math.floor(inTenths / 10);
+  const tenths = inTenths % 10;
   const d = Math.floor(whole / 86400);
   const h = Math.floor((whole % 86400) / 3600);
   const m = Math.floor((whole % 3600) / 60);
   const s = whole % 60;
   const two = (n: number): string => String(n).padStart(2, "0");
-  const frac = tenths > 0 && tenths < 10 ? `.${tenths}` : "";
+  const frac = tenths > 0 ? `.${tenths}` : "";
   return d > 0 ? `${sign}${d}d ${two(h)}:${two(m)}:${two(s)}${frac}` : `${sign}${h}:${two(m)}:${two(s)}${frac}`;
 }
 
