@@ -91,7 +91,7 @@ export async function startSatellite(config: ResolvedConfig, options: SatelliteR
     const es =
       esUrl === undefined
         ? undefined
-        : startElasticsearch({ url: esUrl, namespace: config.elasticsearch.namespace, clock, log, options: elasticsearchCredentialsFromEnv(options.env ?? process.env) });
+        : startElasticsearch({ url: esUrl, namespace: config.elasticsearch.namespace, clock, log, options: { ...elasticsearchCredentialsFromEnv(options.env ?? process.env), installTemplates: config.elasticsearch.installTemplates } });
     if (es !== undefined) closers.push(() => es.close());
     const host = config.server.host === "0.0.0.0" ? "127.0.0.1" : config.server.host;
     const url = `http://${host}:${config.server.httpPort}`;

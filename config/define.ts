@@ -44,6 +44,8 @@ export interface ElasticConfig {
   readonly kibanaUrl?: string;
   /** Data stream namespace. Default "default". */
   readonly namespace?: string;
+  /** Install Satellite's index templates before writing the first document. Default true (off: templates managed elsewhere). */
+  readonly installTemplates?: boolean;
 }
 
 /** Everything `satellite.config.ts` may set. Each part's section is validated by that part. */

@@ -25,7 +25,7 @@ export interface ResolvedConfig {
   readonly server: { readonly host: string; readonly httpPort: number; readonly riemannPort: number };
   readonly rules: { readonly dir: string; readonly builtin: boolean };
   readonly kafka: { readonly brokers: readonly string[] };
-  readonly elasticsearch: { readonly url: string | undefined; readonly kibanaUrl: string | undefined; readonly namespace: string };
+  readonly elasticsearch: { readonly url: string | undefined; readonly kibanaUrl: string | undefined; readonly namespace: string; readonly installTemplates: boolean };
   /** Raw part sections, by name; `{}` when absent. */
   readonly parts: Readonly<Record<PartSection, Readonly<Record<string, unknown>>>>;
   /** The bearer token for mutating requests (`SATELLITE_API_TOKEN`), if set. */
@@ -62,7 +62,7 @@ export function resolveConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env
   const server = objectField(top.server, "server", ["host", "httpPort", "riemannPort"]);
   const rules = objectField(top.rules, "rules", ["dir", "builtin"]);
   const kafka = objectField(top.kafka, "kafka", ["brokers"]);
-  const es = objectField(top.elasticsearch, "elasticsearch", ["url", "kibanaUrl", "namespace"]);
+  const es = objectField(top.elasticsearch, "elasticsearch", ["url", "kibanaUrl", "namespace", "installTemplates"]);
   const envBrokers = envString(env, "KAFKA_BROKERS")?.split(",").map((b) => b.trim()).filter((b) => b !== "") ?? [];
   const namespace = stringField(es.namespace, "elasticsearch.namespace", CONFIG_DEFAULTS.namespace);
   if (!/^[a-z0-9_]+$/.test(namespace) || namespace.length > 100) throw new ConfigError("elasticsearch.namespace", `must be lowercase letters, digits and underscores (a data stream namespace), got ${JSON.stringify(namespace)}`);
@@ -85,6 +85,7 @@ export function resolveConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env
       url: stringField(es.url, "elasticsearch.url", envString(env, "ELASTICSEARCH_URL")),
       kibanaUrl: stringField(es.kibanaUrl, "elasticsearch.kibanaUrl", envString(env, "KIBANA_URL")),
       namespace,
+      installTemplates: booleanField(es.installTemplates, "elasticsearch.installTemplates", true),
     },
     parts,
     apiToken: envString(env, "SATELLITE_API_TOKEN"),

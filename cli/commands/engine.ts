@@ -44,6 +44,7 @@ interface EngineOptions {
   readonly logAggregates?: boolean;
   readonly elasticsearch?: string;
   readonly esNamespace: string;
+  readonly esTemplates: boolean;
 }
 
 /** Registers `engine` on `program`. */
@@ -67,6 +68,7 @@ export function registerEngine(program: Command, exit: ExitCode): void {
     .option("--log-aggregates", "log every change of a merged cluster-wide count")
     .option("--elasticsearch <url>", "also bulk-index the events into Elasticsearch; offsets are committed after the flush (default: $ELASTICSEARCH_URL; API key from $ELASTICSEARCH_API_KEY)")
     .option("--es-namespace <namespace>", "data stream namespace of the documents", "default")
+    .option("--no-es-templates", "do not install the index templates before the first document (templates managed elsewhere)")
     .addHelpText(
       "after",
       `
@@ -204,7 +206,7 @@ async function engine(opts: EngineOptions): Promise<number> {
     }
     if (s.elasticsearchUrl !== undefined) {
       try {
-        es = startElasticsearch({ url: s.elasticsearchUrl, namespace: opts.esNamespace, clock, log, options: elasticsearchCredentialsFromEnv(process.env) });
+        es = startElasticsearch({ url: s.elasticsearchUrl, namespace: opts.esNamespace, clock, log, options: { ...elasticsearchCredentialsFromEnv(process.env), installTemplates: opts.esTemplates } });
       } catch (err) {
         throw new AppStartError(`--elasticsearch: ${err instanceof Error ? err.message : String(err)}`);
       }

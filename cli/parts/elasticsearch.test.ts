@@ -158,6 +158,49 @@ describe("the Elasticsearch output part", () => {
     await part.close();
   });
 
+  it("installs the templates before the first document, waiting and retrying while Elasticsearch refuses them; without it the stock template would win", async () => {
+    const fresh = await FakeElasticsearch.start(); // only the stock logs-*-* / metrics-*-* templates
+    try {
+      fresh.failTemplates(FAULTS.unavailable, 2);
+      const part = startElasticsearch({ url: fresh.url, namespace: NS, clock, log: (line) => logs.push(line), options: { random: () => 1, retryInitialSeconds: 1 } });
+      parts.push(part);
+      const w = tracked(part.writeBatch(checks("t", 3)));
+      await turn();
+      await part.sink.idle();
+      assert.equal(fresh.bulkRequests, 0, "no document is sent before the templates are in");
+      assert.equal(w.done(), false);
+      assert.match(logs.join("\n"), /elasticsearch: cannot write yet: component template satellite-settings: 503 unavailable_shards_exception.*3 document\(s\) wait, retrying in 1\.0 s/);
+      for (let i = 0; i < 3 && !w.done(); i++) {
+        clock.advanceTo(clock.nextTimerAt()!);
+        await part.sink.idle();
+        await turn();
+      }
+      await w.promise;
+      assert.equal(fresh.documents(EVENTS).length, 3);
+      assert.equal(fresh.dataStreams.get(EVENTS)!.template, "satellite-events", "the data stream was created from Satellite's template");
+      const firstBulk = fresh.requests.findIndex((r) => r.path === "/_bulk");
+      const lastTemplate = fresh.requests.findLastIndex((r) => r.path.startsWith("/_index_template/") || r.path.startsWith("/_component_template/"));
+      assert.ok(lastTemplate >= 0 && lastTemplate < firstBulk, "every template PUT comes before the first _bulk");
+      assert.match(logs.join("\n"), /elasticsearch: installed \d+ component and 5 index templates/);
+      await part.close();
+
+      // Switched off (templates managed elsewhere): the first document creates its data stream from whatever matches.
+      const other = await FakeElasticsearch.start();
+      try {
+        const off = startElasticsearch({ url: other.url, namespace: NS, clock, log: () => {}, options: { installTemplates: false } });
+        parts.push(off);
+        await off.writeBatch(checks("u", 1));
+        assert.equal(other.dataStreams.get(EVENTS)!.template, "logs");
+        assert.equal(other.requests.filter((r) => r.path.includes("_template")).length, 0);
+        await off.close();
+      } finally {
+        await other.close();
+      }
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it("holds a bus batch while Elasticsearch is slow and resolves when the response comes", async () => {
     const part = start();
     es.hold();
@@ -422,5 +465,6 @@ describe("the Elasticsearch output part", () => {
     assert.throws(() => startElasticsearch({ url: "es:9200", namespace: NS, clock, log: () => {} }), /elasticsearch\.node must be an http\(s\) URL/);
     assert.throws(() => startElasticsearch({ url: es.url, namespace: "Prod-1", clock, log: () => {} }), /elasticsearch\.namespace/);
     assert.throws(() => startElasticsearch({ url: es.url, namespace: NS, clock, log: () => {}, options: { maxPendingRecords: 0 } }), /elasticsearch\.maxPendingRecords must be a positive integer/);
+    assert.throws(() => startElasticsearch({ url: es.url, namespace: NS, clock, log: () => {}, options: { installTemplates: "yes" as unknown as boolean } }), /elasticsearch\.installTemplates must be true or false/);
   });
 });

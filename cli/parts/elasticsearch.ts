@@ -18,6 +18,7 @@ import type { Origin } from "../../bus/bus.ts";
 import { alertDocument, eventDocument, hostStateDocument, type AlertRecord, type EsDocument, type HostStateRecord } from "../../dashboards/es/documents.ts";
 import { resolveElasticsearchOptions, type ElasticsearchOptions } from "../../dashboards/es/options.ts";
 import { ElasticsearchSink, type SinkStats } from "../../dashboards/es/sink.ts";
+import { installTemplates } from "../../dashboards/es/templates.ts";
 import type { LabelledValue, SelfMetric } from "../../dashboards/metrics/index.ts";
 import type { AuditEntry } from "../../scheduler/health/index.ts";
 import type { Clock } from "../../streams/clock.ts";
@@ -36,6 +37,14 @@ export interface ElasticsearchPartSettings extends Omit<ElasticsearchOptions, "n
   readonly closeTimeoutSeconds?: number;
   /** Least time between two log lines about dropped documents of one source, in seconds. Default 60. */
   readonly dropLogIntervalSeconds?: number;
+  /**
+   * Install Satellite's index and component templates before the first
+   * document is written (as Metricbeat's `setup.template.enabled` does), so
+   * no data stream is created from a stock template; documents wait, and the
+   * install is retried, while Elasticsearch refuses it. Default true; turn
+   * it off when templates are managed elsewhere (`satellite dashboards export`).
+   */
+  readonly installTemplates?: boolean;
   /** A client to use instead of one built from the URL (tests; the part does not close it). */
   readonly client?: Client | undefined;
   /** Jitter source of the sink's retries. Default Math.random. */
@@ -63,6 +72,7 @@ export const ELASTICSEARCH_PART_DEFAULTS = Object.freeze({
   maxPendingRecords: 10_000,
   closeTimeoutSeconds: 30,
   dropLogIntervalSeconds: 60,
+  installTemplates: true,
 });
 
 /** Where documents come from, for the counters. */
@@ -275,12 +285,20 @@ interface DropEpisode {
  */
 export function startElasticsearch(options: ElasticsearchPartOptions): ElasticsearchPart {
   const raw = options.options ?? {};
-  const { maxPendingRecords: rawPending, closeTimeoutSeconds: rawClose, dropLogIntervalSeconds: rawDropLog, client, random, ...sinkSettings } = raw;
+  const { maxPendingRecords: rawPending, closeTimeoutSeconds: rawClose, dropLogIntervalSeconds: rawDropLog, installTemplates: rawInstall, client, random, ...sinkSettings } = raw;
   const settings = resolveElasticsearchOptions({ ...sinkSettings, node: options.url, namespace: options.namespace }, "elasticsearch");
   const maxPendingRecords = positive("elasticsearch.maxPendingRecords", rawPending, ELASTICSEARCH_PART_DEFAULTS.maxPendingRecords, true);
   const closeTimeoutSeconds = positive("elasticsearch.closeTimeoutSeconds", rawClose, ELASTICSEARCH_PART_DEFAULTS.closeTimeoutSeconds, false);
   const dropLogIntervalSeconds = positive("elasticsearch.dropLogIntervalSeconds", rawDropLog, ELASTICSEARCH_PART_DEFAULTS.dropLogIntervalSeconds, false);
+  if (rawInstall !== undefined && typeof rawInstall !== "boolean") throw new RangeError(`elasticsearch.installTemplates must be true or false, got ${JSON.stringify(rawInstall)}`);
   const { clock, log } = options;
+  const prepare =
+    (rawInstall ?? ELASTICSEARCH_PART_DEFAULTS.installTemplates)
+      ? async (c: Client): Promise<void> => {
+          const done = await installTemplates(c);
+          log(`elasticsearch: installed ${done.componentTemplates.length} component and ${done.indexTemplates.length} index templates`);
+        }
+      : undefined;
   const docOptions = { namespace: settings.namespace };
   const sink = new ElasticsearchSink({
     client,
@@ -297,6 +315,7 @@ export function startElasticsearch(options: ElasticsearchPartOptions): Elasticse
     retryMaxSeconds: settings.retryMaxSeconds,
     log,
     random,
+    prepare,
   });
   const maxBuffered = settings.maxBufferedDocs;
 

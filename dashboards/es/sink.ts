@@ -58,6 +58,14 @@ export interface ElasticsearchSinkOptions {
   readonly log?: ((line: string) => void) | undefined;
   /** Source of jitter in [0, 1): a retry waits between half and all of its delay. Default Math.random. */
   readonly random?: (() => number) | undefined;
+  /**
+   * Runs once before the first bulk request, with the sink's client (e.g.
+   * installing the index templates, so the first document does not create
+   * its data stream from a stock template). Documents wait until it has
+   * succeeded; a rejection is logged and retried with the backoff of a
+   * failed request. Default: nothing.
+   */
+  readonly prepare?: ((client: Client) => Promise<void>) | undefined;
 }
 
 /** Counters for /metrics. All are totals since start except `buffered`, `bufferedBytes` and `waitingWrites`. */
@@ -157,6 +165,8 @@ export class ElasticsearchSink {
   private readonly requestTimeoutMs: number;
   private readonly retryInitialSeconds: number;
   private readonly retryMaxSeconds: number;
+  /** Still to run before the first bulk request (undefined once it has succeeded). */
+  private prepare: ((client: Client) => Promise<void>) | undefined;
 
   private queue: Entry[] = [];
   private head = 0;
@@ -207,6 +217,7 @@ export class ElasticsearchSink {
     this.requestTimeoutMs = timeout * 1000;
     this.retryInitialSeconds = num("retryInitialSeconds", options.retryInitialSeconds, ELASTICSEARCH_DEFAULTS.retryInitialSeconds, false);
     this.retryMaxSeconds = Math.max(this.retryInitialSeconds, num("retryMaxSeconds", options.retryMaxSeconds, ELASTICSEARCH_DEFAULTS.retryMaxSeconds, false));
+    this.prepare = options.prepare;
     this.ownsClient = options.client === undefined;
     this.client =
       options.client ??
@@ -470,6 +481,24 @@ export class ElasticsearchSink {
   }
 
   private async send(batch: Entry[]): Promise<void> {
+    const prepare = this.prepare;
+    if (prepare !== undefined) {
+      try {
+        await prepare(this.client);
+        this.prepare = undefined;
+      } catch (err) {
+        if (this.aborted) return;
+        // `prepare` says what failed in its own words (installTemplates names the template and the server's answer).
+        const description = err instanceof Error ? err.message : describeError(err);
+        this.counters.lastError = description;
+        this.requeue(batch);
+        this.failureStreak++;
+        const delay = this.scheduleRetry();
+        this.log(`elasticsearch: cannot write yet: ${description}; ${batch.length} document(s) wait, retrying in ${delay.toFixed(1)} s`);
+        return;
+      }
+      if (this.aborted) return;
+    }
     this.counters.requests++;
     const operations: string[] = new Array<string>(batch.length * 2);
     for (let i = 0; i < batch.length; i++) {

@@ -123,6 +123,8 @@ export class FakeElasticsearch {
 
   private requestFault: RequestFault | undefined;
   private faultCount = Infinity;
+  private templateFault: EsFault | undefined;
+  private templateFaultCount = 0;
   private held: (() => void)[] | undefined;
   private readonly seen = new Map<string, number>();
   private readonly bulkWaiters: { count: number; resolve: () => void }[] = [];
@@ -170,6 +172,12 @@ export class FakeElasticsearch {
   failBulk(fault: RequestFault | undefined, count = Infinity): void {
     this.requestFault = fault;
     this.faultCount = count;
+  }
+
+  /** Makes template PUTs (component and index) fail with `fault` (`count` times, default every time); `undefined` heals. */
+  failTemplates(fault: EsFault | undefined, count = Infinity): void {
+    this.templateFault = fault;
+    this.templateFaultCount = fault === undefined ? 0 : count;
   }
 
   /** Holds `_bulk` responses (slowness) until `release()`. */
@@ -240,6 +248,11 @@ export class FakeElasticsearch {
       if (method === "GET") return reply(200, this.info());
     }
     const [first, second] = segments;
+    if ((first === "_component_template" || first === "_index_template") && (method === "PUT" || method === "POST") && this.templateFault !== undefined && this.templateFaultCount > 0) {
+      this.templateFaultCount--;
+      const fault = this.templateFault;
+      return reply(fault.status, esError(fault.status, fault.type, fault.reason));
+    }
     if (first === "_bulk" && segments.length === 1 && (method === "POST" || method === "PUT")) return this.bulk(res, headers, body, undefined);
     if (second === "_bulk" && segments.length === 2 && (method === "POST" || method === "PUT")) return this.bulk(res, headers, body, first);
     if (first === "_component_template") {
