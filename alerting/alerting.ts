@@ -32,8 +32,9 @@ import { migrate, type Db } from "../store/database.ts";
 import type { Clock, Timer } from "../streams/clock.ts";
 import type { Event } from "../streams/event.ts";
 import { AlertingInputError } from "./errors.ts";
-import { iso, resolveMaintenanceInput, resolveSilenceInput } from "./input.ts";
-import { compileMatchers, type Labels, type Matcher } from "./matchers.ts";
+import { iso, resolveMaintenanceInput, resolveSilenceInput, type MaintenanceInput, type SilenceInput } from "./input.ts";
+import type { Labels } from "./matchers.ts";
+import { MAINTENANCE, MuteWindows, SILENCES, type MaintenanceRecord, type MaintenanceView, type SilenceRecord, type SilenceView } from "./mute-windows.ts";
 import type { Notification, NotificationAttempt, Notifier } from "./notifier.ts";
 import { policyFor, resolveAlertingOptions, type AlertingOptions, type AlertPolicy } from "./options.ts";
 import { alertTrigger, dedupKeyFor, followUp, groupTrigger, type PayloadSettings } from "./payload.ts";
@@ -137,30 +138,7 @@ export interface CommittedHistoryEntry extends HistoryEntry {
 }
 
 /** A silence as the API shows it. */
-export interface SilenceView {
-  readonly id: number;
-  readonly matchers: readonly Matcher[];
-  readonly startsAt: string;
-  readonly endsAt: string;
-  readonly createdBy: string;
-  readonly comment: string;
-  readonly createdAt: string;
-  readonly updatedAt: string;
-  readonly state: "pending" | "active" | "expired";
-}
-
-/** A maintenance window as the API shows it. */
-export interface MaintenanceView {
-  readonly id: number;
-  readonly host: string;
-  readonly startsAt: string;
-  readonly endsAt: string;
-  readonly createdBy: string;
-  readonly reason: string;
-  readonly createdAt: string;
-  readonly updatedAt: string;
-  readonly state: "pending" | "active" | "expired";
-}
+export type { MaintenanceView, SilenceView } from "./mute-windows.ts";
 
 /** Filters of `listAlerts`. */
 export interface AlertFilter {
@@ -257,31 +235,6 @@ interface GroupRecord {
   timer: Timer | undefined;
 }
 
-interface SilenceRecord {
-  readonly id: number;
-  readonly matchers: readonly Matcher[];
-  startsAt: number;
-  endsAt: number;
-  readonly createdBy: string;
-  readonly comment: string;
-  readonly createdAt: number;
-  updatedAt: number;
-  ended: boolean;
-  readonly test: (labels: Labels) => boolean;
-}
-
-interface MaintenanceRecord {
-  readonly id: number;
-  readonly host: string;
-  startsAt: number;
-  endsAt: number;
-  readonly createdBy: string;
-  readonly reason: string;
-  readonly createdAt: number;
-  updatedAt: number;
-  ended: boolean;
-}
-
 interface AlertRow {
   id: number;
   key: string;
@@ -323,30 +276,6 @@ interface GroupRow {
   last_sent_at: number | null;
   signature: string | null;
   flush_at: number | null;
-}
-
-interface SilenceRow {
-  id: number;
-  matchers: string;
-  starts_at: number;
-  ends_at: number;
-  created_by: string;
-  comment: string;
-  created_at: number;
-  updated_at: number;
-  ended: number;
-}
-
-interface MaintenanceRow {
-  id: number;
-  host: string;
-  starts_at: number;
-  ends_at: number;
-  created_by: string;
-  reason: string;
-  created_at: number;
-  updated_at: number;
-  ended: number;
 }
 
 interface HistoryRow {
@@ -399,11 +328,6 @@ function sameMutes(a: Mutes, b: Mutes): boolean {
   return true;
 }
 
-function windowState(startsAt: number, endsAt: number, ended: boolean, now: number): "pending" | "active" | "expired" {
-  if (ended || endsAt <= now) return "expired";
-  return startsAt > now ? "pending" : "active";
-}
-
 function attributesOf(evidence: readonly Event[]): Record<string, string> {
   const last = evidence[evidence.length - 1];
   const out: Record<string, string> = {};
@@ -442,14 +366,6 @@ function statements(db: Db) {
       ON CONFLICT(key) DO UPDATE SET rule = excluded.rule, dedup_key = excluded.dedup_key, routing = excluded.routing, renotify_seconds = excluded.renotify_seconds,
       open = excluded.open, opened_at = excluded.opened_at, last_sent_at = excluded.last_sent_at, signature = excluded.signature, flush_at = excluded.flush_at, updated_at = excluded.updated_at`),
     deleteGroup: db.prepare("DELETE FROM alerting_groups WHERE key = ?"),
-    liveSilences: db.prepare("SELECT * FROM alerting_silences WHERE ended = 0"),
-    silenceById: db.prepare("SELECT * FROM alerting_silences WHERE id = ?"),
-    insertSilence: db.prepare("INSERT INTO alerting_silences (matchers, starts_at, ends_at, created_by, comment, created_at, updated_at, ended) VALUES (?, ?, ?, ?, ?, ?, ?, 0)"),
-    updateSilence: db.prepare("UPDATE alerting_silences SET starts_at = ?, ends_at = ?, updated_at = ?, ended = ? WHERE id = ?"),
-    liveMaintenance: db.prepare("SELECT * FROM alerting_maintenance WHERE ended = 0"),
-    maintenanceById: db.prepare("SELECT * FROM alerting_maintenance WHERE id = ?"),
-    insertMaintenance: db.prepare("INSERT INTO alerting_maintenance (host, starts_at, ends_at, created_by, reason, created_at, updated_at, ended) VALUES (?, ?, ?, ?, ?, ?, ?, 0)"),
-    updateMaintenance: db.prepare("UPDATE alerting_maintenance SET starts_at = ?, ends_at = ?, updated_at = ?, ended = ? WHERE id = ?"),
     insertHistory: db.prepare(`INSERT INTO alerting_history (time, kind, alert_id, episode, group_key, dedup_key, silence_id, maintenance_id, rule, host, action, outcome, detail)
       VALUES (@time, @kind, @alert_id, @episode, @group_key, @dedup_key, @silence_id, @maintenance_id, @rule, @host, @action, @outcome, @detail)`),
     alertHistory: db.prepare(`SELECT * FROM (SELECT * FROM alerting_history WHERE alert_id = @id OR (alert_id IS NULL AND dedup_key = @dedup AND time >= @since)
@@ -478,8 +394,8 @@ export class Alerting {
   private readonly payload: PayloadSettings;
   private readonly active = new Map<string, AlertRecord>();
   private readonly groups = new Map<string, GroupRecord>();
-  private readonly silences = new Map<number, SilenceRecord>();
-  private readonly maintenance = new Map<number, MaintenanceRecord>();
+  private readonly silences: MuteWindows<SilenceRecord, SilenceInput, SilenceView>;
+  private readonly maintenance: MuteWindows<MaintenanceRecord, MaintenanceInput, MaintenanceView>;
   private readonly dirty = new Set<AlertRecord>();
   private boundaryTimer: Timer | undefined;
   private lastPrune = -Infinity;
@@ -501,6 +417,8 @@ export class Alerting {
     migrate(this.db, "alerting", ALERTING_MIGRATIONS);
     this.runTx = this.db.transaction((fn: () => void) => fn());
     this.q = statements(this.db);
+    this.silences = new MuteWindows(this.db, SILENCES);
+    this.maintenance = new MuteWindows(this.db, MAINTENANCE);
     this.load();
   }
 
@@ -897,13 +815,9 @@ export class Alerting {
   private mutesOf(a: AlertRecord, now: number): Mutes {
     let silences: number[] | undefined;
     let maintenance: number[] | undefined;
-    for (const s of this.silences.values()) {
-      if (s.startsAt <= now && now < s.endsAt && s.test(a.labelSet)) (silences ??= []).push(s.id);
-    }
+    for (const s of this.silences.activeAt(now)) if (s.test(a.labelSet)) (silences ??= []).push(s.id);
     if (a.host !== undefined) {
-      for (const m of this.maintenance.values()) {
-        if (m.host === a.host && m.startsAt <= now && now < m.endsAt) (maintenance ??= []).push(m.id);
-      }
+      for (const m of this.maintenance.activeAt(now)) if (m.host === a.host) (maintenance ??= []).push(m.id);
     }
     if (silences === undefined && maintenance === undefined) return NO_MUTES;
     return { silences: silences?.sort((x, y) => x - y) ?? [], maintenance: maintenance?.sort((x, y) => x - y) ?? [] };
@@ -932,14 +846,9 @@ export class Alerting {
 
   private scheduleBoundary(): void {
     const now = this.clock.now();
-    let next: number | undefined;
-    const consider = (startsAt: number, endsAt: number) => {
-      const t = startsAt > now ? startsAt : endsAt;
-      if (next === undefined || t < next) next = t;
-    };
-    for (const s of this.silences.values()) consider(s.startsAt, s.endsAt);
-    for (const m of this.maintenance.values()) consider(m.startsAt, m.endsAt);
-    if (this.closed) next = undefined;
+    const s = this.silences.nextBoundary(now);
+    const m = this.maintenance.nextBoundary(now);
+    const next = this.closed ? undefined : s === undefined ? m : m === undefined ? s : Math.min(s, m);
     if (this.boundaryTimer !== undefined) {
       if (this.boundaryTimer.at === next) return;
       this.boundaryTimer.cancel();
@@ -953,20 +862,8 @@ export class Alerting {
     if (this.closed) return;
     const now = this.clock.now();
     this.tx(() => {
-      for (const s of [...this.silences.values()]) {
-        if (s.endsAt > now) continue;
-        s.ended = true;
-        this.q.updateSilence.run(s.startsAt, s.endsAt, now, 1, s.id);
-        this.silences.delete(s.id);
-        this.record("silence-expired", now, { silenceId: s.id, detail: { endsAt: iso(s.endsAt), early: false } });
-      }
-      for (const m of [...this.maintenance.values()]) {
-        if (m.endsAt > now) continue;
-        m.ended = true;
-        this.q.updateMaintenance.run(m.startsAt, m.endsAt, now, 1, m.id);
-        this.maintenance.delete(m.id);
-        this.record("maintenance-ended", now, { maintenanceId: m.id, host: m.host, detail: { endsAt: iso(m.endsAt), early: false } });
-      }
+      for (const s of this.silences.endDue(now)) this.record("silence-expired", now, { silenceId: s.id, detail: { endsAt: iso(s.endsAt), early: false } });
+      for (const m of this.maintenance.endDue(now)) this.record("maintenance-ended", now, { maintenanceId: m.id, host: m.host, detail: { endsAt: iso(m.endsAt), early: false } });
       this.reevaluateMutes(now);
     });
     this.scheduleBoundary();
@@ -986,12 +883,10 @@ export class Alerting {
     const input = resolveSilenceInput(raw, now);
     let view: SilenceView | undefined;
     this.tx(() => {
-      const id = Number(this.q.insertSilence.run(JSON.stringify(input.matchers), input.startsAt, input.endsAt, input.createdBy, input.comment, now, now).lastInsertRowid);
-      const s: SilenceRecord = { id, ...input, createdAt: now, updatedAt: now, ended: false, test: compileMatchers(input.matchers) };
-      this.silences.set(id, s);
-      this.record("silence-created", now, { silenceId: id, detail: { matchers: input.matchers, startsAt: iso(input.startsAt), endsAt: iso(input.endsAt), createdBy: input.createdBy, comment: input.comment } });
+      const s = this.silences.create(input, now);
+      this.record("silence-created", now, { silenceId: s.id, detail: { matchers: input.matchers, startsAt: iso(input.startsAt), endsAt: iso(input.endsAt), createdBy: input.createdBy, comment: input.comment } });
       this.reevaluateMutes(now);
-      view = this.silenceView(s, now);
+      view = this.silences.view(s, now);
     });
     this.scheduleBoundary();
     return view!;
@@ -1007,20 +902,15 @@ export class Alerting {
    */
   expireSilence(id: number): SilenceView | undefined {
     const now = this.clock.now();
-    const s = this.silences.get(id);
-    if (s === undefined) return this.getSilence(id);
+    if (!this.silences.live.has(id)) return this.getSilence(id);
+    let s: SilenceRecord | undefined;
     this.tx(() => {
-      s.ended = true;
-      if (s.startsAt > now) s.startsAt = now;
-      if (s.endsAt > now) s.endsAt = now;
-      s.updatedAt = now;
-      this.q.updateSilence.run(s.startsAt, s.endsAt, now, 1, s.id);
-      this.silences.delete(id);
+      s = this.silences.endEarly(id, now)!;
       this.record("silence-expired", now, { silenceId: id, detail: { endsAt: iso(s.endsAt), early: true } });
       this.reevaluateMutes(now);
     });
     this.scheduleBoundary();
-    return this.silenceView(s, now);
+    return this.silences.view(s!, now);
   }
 
   /**
@@ -1030,8 +920,8 @@ export class Alerting {
    * alerting.getSilence(3)?.matchers;
    */
   getSilence(id: number): SilenceView | undefined {
-    const row = this.q.silenceById.get(id) as SilenceRow | undefined;
-    return row === undefined ? undefined : this.silenceView(this.silenceFromRow(row), this.clock.now());
+    const s = this.silences.get(id);
+    return s === undefined ? undefined : this.silences.view(s, this.clock.now());
   }
 
   /**
@@ -1042,18 +932,8 @@ export class Alerting {
    */
   listSilences(filter: { readonly states?: readonly ("pending" | "active" | "expired")[]; readonly limit?: number } = {}): SilenceView[] {
     const now = this.clock.now();
-    const states = filter.states ?? ["pending", "active"];
     const limit = Math.min(filter.limit ?? LIST_LIMITS.default, LIST_LIMITS.max);
-    const rows = (states.includes("expired")
-      ? this.db.prepare("SELECT * FROM alerting_silences ORDER BY id DESC").all()
-      : this.q.liveSilences.all().reverse()) as SilenceRow[];
-    const out: SilenceView[] = [];
-    for (const row of rows) {
-      const v = this.silenceView(this.silenceFromRow(row), now);
-      if (states.includes(v.state)) out.push(v);
-      if (out.length >= limit) break;
-    }
-    return out;
+    return this.silences.list(now, filter.states ?? ["pending", "active"], limit).map((s) => this.silences.view(s, now));
   }
 
   /**
@@ -1070,12 +950,10 @@ export class Alerting {
     const input = resolveMaintenanceInput(raw, now);
     let view: MaintenanceView | undefined;
     this.tx(() => {
-      const id = Number(this.q.insertMaintenance.run(input.host, input.startsAt, input.endsAt, input.createdBy, input.reason, now, now).lastInsertRowid);
-      const m: MaintenanceRecord = { id, ...input, createdAt: now, updatedAt: now, ended: false };
-      this.maintenance.set(id, m);
-      this.record("maintenance-created", now, { maintenanceId: id, host: input.host, detail: { startsAt: iso(input.startsAt), endsAt: iso(input.endsAt), createdBy: input.createdBy, reason: input.reason } });
+      const m = this.maintenance.create(input, now);
+      this.record("maintenance-created", now, { maintenanceId: m.id, host: input.host, detail: { startsAt: iso(input.startsAt), endsAt: iso(input.endsAt), createdBy: input.createdBy, reason: input.reason } });
       this.reevaluateMutes(now);
-      view = this.maintenanceView(m, now);
+      view = this.maintenance.view(m, now);
     });
     this.scheduleBoundary();
     return view!;
@@ -1090,20 +968,15 @@ export class Alerting {
    */
   endMaintenance(id: number): MaintenanceView | undefined {
     const now = this.clock.now();
-    const m = this.maintenance.get(id);
-    if (m === undefined) return this.getMaintenance(id);
+    if (!this.maintenance.live.has(id)) return this.getMaintenance(id);
+    let m: MaintenanceRecord | undefined;
     this.tx(() => {
-      m.ended = true;
-      if (m.startsAt > now) m.startsAt = now;
-      if (m.endsAt > now) m.endsAt = now;
-      m.updatedAt = now;
-      this.q.updateMaintenance.run(m.startsAt, m.endsAt, now, 1, m.id);
-      this.maintenance.delete(id);
+      m = this.maintenance.endEarly(id, now)!;
       this.record("maintenance-ended", now, { maintenanceId: id, host: m.host, detail: { endsAt: iso(m.endsAt), early: true } });
       this.reevaluateMutes(now);
     });
     this.scheduleBoundary();
-    return this.maintenanceView(m, now);
+    return this.maintenance.view(m!, now);
   }
 
   /**
@@ -1113,8 +986,8 @@ export class Alerting {
    * alerting.getMaintenance(1)?.host;
    */
   getMaintenance(id: number): MaintenanceView | undefined {
-    const row = this.q.maintenanceById.get(id) as MaintenanceRow | undefined;
-    return row === undefined ? undefined : this.maintenanceView(this.maintenanceFromRow(row), this.clock.now());
+    const m = this.maintenance.get(id);
+    return m === undefined ? undefined : this.maintenance.view(m, this.clock.now());
   }
 
   /**
@@ -1125,19 +998,9 @@ export class Alerting {
    */
   listMaintenance(filter: { readonly states?: readonly ("pending" | "active" | "expired")[]; readonly host?: string; readonly limit?: number } = {}): MaintenanceView[] {
     const now = this.clock.now();
-    const states = filter.states ?? ["pending", "active"];
     const limit = Math.min(filter.limit ?? LIST_LIMITS.default, LIST_LIMITS.max);
-    const rows = (states.includes("expired")
-      ? this.db.prepare("SELECT * FROM alerting_maintenance ORDER BY id DESC").all()
-      : this.q.liveMaintenance.all().reverse()) as MaintenanceRow[];
-    const out: MaintenanceView[] = [];
-    for (const row of rows) {
-      if (filter.host !== undefined && row.host !== filter.host) continue;
-      const v = this.maintenanceView(this.maintenanceFromRow(row), now);
-      if (states.includes(v.state)) out.push(v);
-      if (out.length >= limit) break;
-    }
-    return out;
+    const host = filter.host;
+    return this.maintenance.list(now, filter.states ?? ["pending", "active"], limit, host === undefined ? undefined : (m) => m.host === host).map((m) => this.maintenance.view(m, now));
   }
 
   // ------------------------------------------------------------------ reading
@@ -1306,8 +1169,6 @@ export class Alerting {
     this.boundaryTimer = undefined;
     this.active.clear();
     this.groups.clear();
-    this.silences.clear();
-    this.maintenance.clear();
     this.dirty.clear();
     this.load();
   }
@@ -1456,14 +1317,8 @@ export class Alerting {
   }
 
   private load(): void {
-    for (const row of this.q.liveSilences.all() as SilenceRow[]) {
-      const s = this.silenceFromRow(row);
-      this.silences.set(s.id, s);
-    }
-    for (const row of this.q.liveMaintenance.all() as MaintenanceRow[]) {
-      const m = this.maintenanceFromRow(row);
-      this.maintenance.set(m.id, m);
-    }
+    this.silences.load();
+    this.maintenance.load();
     for (const row of this.q.groups.all() as GroupRow[]) {
       this.groups.set(row.key, {
         key: row.key,
@@ -1562,63 +1417,6 @@ export class Alerting {
     return withEvidence ? { ...view, evidence: JSON.parse(row.evidence) as Event[] } : view;
   }
 
-  private silenceFromRow(row: SilenceRow): SilenceRecord {
-    const matchers = JSON.parse(row.matchers) as Matcher[];
-    return {
-      id: row.id,
-      matchers,
-      startsAt: row.starts_at,
-      endsAt: row.ends_at,
-      createdBy: row.created_by,
-      comment: row.comment,
-      createdAt: row.created_at,
-      updatedAt: row.updated_at,
-      ended: row.ended === 1,
-      test: compileMatchers(matchers),
-    };
-  }
-
-  private silenceView(s: SilenceRecord, now: number): SilenceView {
-    return {
-      id: s.id,
-      matchers: s.matchers,
-      startsAt: iso(s.startsAt)!,
-      endsAt: iso(s.endsAt)!,
-      createdBy: s.createdBy,
-      comment: s.comment,
-      createdAt: iso(s.createdAt)!,
-      updatedAt: iso(s.updatedAt)!,
-      state: windowState(s.startsAt, s.endsAt, s.ended, now),
-    };
-  }
-
-  private maintenanceFromRow(row: MaintenanceRow): MaintenanceRecord {
-    return {
-      id: row.id,
-      host: row.host,
-      startsAt: row.starts_at,
-      endsAt: row.ends_at,
-      createdBy: row.created_by,
-      reason: row.reason,
-      createdAt: row.created_at,
-      updatedAt: row.updated_at,
-      ended: row.ended === 1,
-    };
-  }
-
-  private maintenanceView(m: MaintenanceRecord, now: number): MaintenanceView {
-    return {
-      id: m.id,
-      host: m.host,
-      startsAt: iso(m.startsAt)!,
-      endsAt: iso(m.endsAt)!,
-      createdBy: m.createdBy,
-      reason: m.reason,
-      createdAt: iso(m.createdAt)!,
-      updatedAt: iso(m.updatedAt)!,
-      state: windowState(m.startsAt, m.endsAt, m.ended, now),
-    };
-  }
 }
 
 function historyView(row: HistoryRow): HistoryEntry {
