@@ -34,7 +34,7 @@ import type { Event } from "../streams/event.ts";
 import { AlertingInputError } from "./errors.ts";
 import { iso, resolveMaintenanceInput, resolveSilenceInput, type MaintenanceInput, type SilenceInput } from "./input.ts";
 import type { Labels } from "./matchers.ts";
-import { MAINTENANCE, MuteWindows, SILENCES, type MaintenanceRecord, type MaintenanceView, type SilenceRecord, type SilenceView } from "./mute-windows.ts";
+import { MAINTENANCE, MuteWindows, SILENCES, type MaintenanceRecord, type MaintenanceView, type MuteWindow, type SilenceRecord, type SilenceView, type WindowInput } from "./mute-windows.ts";
 import type { Notification, NotificationAttempt, Notifier } from "./notifier.ts";
 import { policyFor, resolveAlertingOptions, type AlertingOptions, type AlertPolicy } from "./options.ts";
 import { alertTrigger, dedupKeyFor, followUp, groupTrigger, type PayloadSettings } from "./payload.ts";
@@ -844,6 +844,36 @@ export class Alerting {
     for (const g of this.groups.values()) this.rescheduleGroup(g);
   }
 
+  /** Stores a new window, records it (`created`), applies it to the firing alerts: one transaction. */
+  private openWindow<R extends MuteWindow, I extends WindowInput, V>(windows: MuteWindows<R, I, V>, input: I, now: number, created: (w: R) => void): V {
+    let view: V | undefined;
+    this.tx(() => {
+      const w = windows.create(input, now);
+      created(w);
+      this.reevaluateMutes(now);
+      view = windows.view(w, now);
+    });
+    this.scheduleBoundary();
+    return view!;
+  }
+
+  /** Ends live window `id` now, records it (`ended`) and lifts its mutes; an unknown or ended one is returned as it is. */
+  private closeWindow<R extends MuteWindow, I extends WindowInput, V>(windows: MuteWindows<R, I, V>, id: number, ended: (w: R, now: number) => void): V | undefined {
+    const now = this.clock.now();
+    if (!windows.live.has(id)) {
+      const w = windows.get(id);
+      return w === undefined ? undefined : windows.view(w, now);
+    }
+    let w: R | undefined;
+    this.tx(() => {
+      w = windows.endEarly(id, now)!;
+      ended(w, now);
+      this.reevaluateMutes(now);
+    });
+    this.scheduleBoundary();
+    return windows.view(w!, now);
+  }
+
   private scheduleBoundary(): void {
     const now = this.clock.now();
     const s = this.silences.nextBoundary(now);
@@ -881,15 +911,9 @@ export class Alerting {
   createSilence(raw: unknown): SilenceView {
     const now = this.clock.now();
     const input = resolveSilenceInput(raw, now);
-    let view: SilenceView | undefined;
-    this.tx(() => {
-      const s = this.silences.create(input, now);
-      this.record("silence-created", now, { silenceId: s.id, detail: { matchers: input.matchers, startsAt: iso(input.startsAt), endsAt: iso(input.endsAt), createdBy: input.createdBy, comment: input.comment } });
-      this.reevaluateMutes(now);
-      view = this.silences.view(s, now);
-    });
-    this.scheduleBoundary();
-    return view!;
+    return this.openWindow(this.silences, input, now, (s) =>
+      this.record("silence-created", now, { silenceId: s.id, detail: { matchers: input.matchers, startsAt: iso(input.startsAt), endsAt: iso(input.endsAt), createdBy: input.createdBy, comment: input.comment } }),
+    );
   }
 
   /**
@@ -901,16 +925,7 @@ export class Alerting {
    * alerting.expireSilence(3)?.state; // "expired"
    */
   expireSilence(id: number): SilenceView | undefined {
-    const now = this.clock.now();
-    if (!this.silences.live.has(id)) return this.getSilence(id);
-    let s: SilenceRecord | undefined;
-    this.tx(() => {
-      s = this.silences.endEarly(id, now)!;
-      this.record("silence-expired", now, { silenceId: id, detail: { endsAt: iso(s.endsAt), early: true } });
-      this.reevaluateMutes(now);
-    });
-    this.scheduleBoundary();
-    return this.silences.view(s!, now);
+    return this.closeWindow(this.silences, id, (s, now) => this.record("silence-expired", now, { silenceId: id, detail: { endsAt: iso(s.endsAt), early: true } }));
   }
 
   /**
@@ -948,15 +963,9 @@ export class Alerting {
   startMaintenance(raw: unknown): MaintenanceView {
     const now = this.clock.now();
     const input = resolveMaintenanceInput(raw, now);
-    let view: MaintenanceView | undefined;
-    this.tx(() => {
-      const m = this.maintenance.create(input, now);
-      this.record("maintenance-created", now, { maintenanceId: m.id, host: input.host, detail: { startsAt: iso(input.startsAt), endsAt: iso(input.endsAt), createdBy: input.createdBy, reason: input.reason } });
-      this.reevaluateMutes(now);
-      view = this.maintenance.view(m, now);
-    });
-    this.scheduleBoundary();
-    return view!;
+    return this.openWindow(this.maintenance, input, now, (m) =>
+      this.record("maintenance-created", now, { maintenanceId: m.id, host: input.host, detail: { startsAt: iso(input.startsAt), endsAt: iso(input.endsAt), createdBy: input.createdBy, reason: input.reason } }),
+    );
   }
 
   /**
@@ -967,16 +976,7 @@ export class Alerting {
    * alerting.endMaintenance(1)?.state; // "expired"
    */
   endMaintenance(id: number): MaintenanceView | undefined {
-    const now = this.clock.now();
-    if (!this.maintenance.live.has(id)) return this.getMaintenance(id);
-    let m: MaintenanceRecord | undefined;
-    this.tx(() => {
-      m = this.maintenance.endEarly(id, now)!;
-      this.record("maintenance-ended", now, { maintenanceId: id, host: m.host, detail: { endsAt: iso(m.endsAt), early: true } });
-      this.reevaluateMutes(now);
-    });
-    this.scheduleBoundary();
-    return this.maintenance.view(m!, now);
+    return this.closeWindow(this.maintenance, id, (m, now) => this.record("maintenance-ended", now, { maintenanceId: id, host: m.host, detail: { endsAt: iso(m.endsAt), early: true } }));
   }
 
   /**

@@ -66,6 +66,13 @@ export interface MaintenanceView {
   readonly state: WindowState;
 }
 
+/** What every new window is given. */
+export interface WindowInput {
+  readonly startsAt: number;
+  readonly endsAt: number;
+  readonly createdBy: string;
+}
+
 /** A table row: the shared columns, and the kind's own two. */
 interface WindowRow {
   id: number;
@@ -79,7 +86,7 @@ interface WindowRow {
 }
 
 /** What distinguishes one kind of window. */
-export interface WindowKind<R extends MuteWindow, I extends { readonly startsAt: number; readonly endsAt: number; readonly createdBy: string }, V> {
+export interface WindowKind<R extends MuteWindow, I extends WindowInput, V> {
   /** The SQLite table (created by the alerting migrations). */
   readonly table: "alerting_silences" | "alerting_maintenance";
   /** The kind's own two columns, as written and read. */
@@ -156,7 +163,7 @@ export function windowState(startsAt: number, endsAt: number, ended: boolean, no
  * const s = silences.create(input, now);
  * for (const w of silences.live.values()) if (w.startsAt <= now && now < w.endsAt) ...;
  */
-export class MuteWindows<R extends MuteWindow, I extends { readonly startsAt: number; readonly endsAt: number; readonly createdBy: string }, V> {
+export class MuteWindows<R extends MuteWindow, I extends WindowInput, V> {
   /** Windows not ended yet (pending or active, or past their end until `endDue` runs), by id. */
   readonly live = new Map<number, R>();
   private readonly q;
