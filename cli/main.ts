@@ -9,6 +9,7 @@ import { registerCheck } from "./commands/check.ts";
 import { registerDashboards } from "./commands/dashboards.ts";
 import { registerCollector } from "./commands/collector.ts";
 import { registerEngine } from "./commands/engine.ts";
+import { registerIndexer } from "./commands/indexer.ts";
 import { registerJobs } from "./commands/jobs.ts";
 import { registerMaintenance } from "./commands/maintenance.ts";
 import { registerReplay } from "./commands/replay.ts";
@@ -31,6 +32,7 @@ export function buildProgram(exit: ExitCode): Command {
     .exitOverride();
   registerStart(program, exit);
   registerEngine(program, exit);
+  registerIndexer(program, exit);
   registerTest(program, exit);
   registerCheck(program, exit);
   registerDashboards(program, exit);

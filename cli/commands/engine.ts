@@ -21,6 +21,7 @@ import { DEFAULT_AGGREGATES_TOPIC, KafkaClusterTransport, missingTopics, type Tr
 import { logIntents } from "../../rules/intents.ts";
 import { RealClock } from "../../streams/clock.ts";
 import { AppStartError, startApp, type App } from "../app.ts";
+import { brokersFlag, heartbeatOf, secondsFlag, topicFlag } from "../kafka-flags.ts";
 import type { ExitCode } from "../main.ts";
 import { elasticsearchCredentialsFromEnv, startElasticsearch, type ElasticsearchPart } from "../parts/elasticsearch.ts";
 import { logLine as log, untilSignal } from "../process.ts";
@@ -89,17 +90,6 @@ of the events topic. See docs/scale-out.md.`,
     });
 }
 
-function seconds(value: string, flag: string, min: number): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < min) throw new AppStartError(`${flag} must be a number >= ${min}, got "${value}"`);
-  return n;
-}
-
-function topicName(value: string, flag: string): string {
-  if (!/^[A-Za-z0-9._-]{1,249}$/.test(value)) throw new AppStartError(`${flag} must be a Kafka topic name (letters, digits, ".", "_", "-"), got "${value}"`);
-  return value;
-}
-
 interface Settings {
   readonly brokers: string[];
   readonly engineId: string;
@@ -113,26 +103,21 @@ interface Settings {
 }
 
 function settingsOf(opts: EngineOptions): Settings {
-  const brokers = (opts.kafka ?? process.env.KAFKA_BROKERS ?? "")
-    .split(",")
-    .map((b) => b.trim())
-    .filter((b) => b !== "");
-  if (brokers.length === 0) throw new AppStartError("--kafka BROKERS (or the KAFKA_BROKERS environment variable) is required, e.g. --kafka 127.0.0.1:9092");
-  for (const b of brokers) if (!/^[^\s:]+:\d{1,5}$/.test(b)) throw new AppStartError(`--kafka: "${b}" is not host:port`);
+  const brokers = brokersFlag(opts.kafka);
   const engineId = opts.engineId ?? `${os.hostname()}-${process.pid}`;
   if (!/^[A-Za-z0-9._-]{1,200}$/.test(engineId)) throw new AppStartError(`--engine-id must be 1 to 200 letters, digits, ".", "_" or "-", got "${engineId}"`);
   if (opts.group.length === 0) throw new AppStartError("--group must not be empty");
   const topics = {
-    events: topicName(opts.eventsTopic, "--events-topic"),
-    tasks: topicName(opts.tasksTopic, "--tasks-topic"),
-    dlq: topicName(opts.dlqTopic, "--dlq-topic"),
-    aggregates: topicName(opts.aggregatesTopic, "--aggregates-topic"),
+    events: topicFlag(opts.eventsTopic, "--events-topic"),
+    tasks: topicFlag(opts.tasksTopic, "--tasks-topic"),
+    dlq: topicFlag(opts.dlqTopic, "--dlq-topic"),
+    aggregates: topicFlag(opts.aggregatesTopic, "--aggregates-topic"),
   };
   if (new Set(Object.values(topics)).size !== 4) throw new AppStartError(`the events, tasks, DLQ and aggregates topics must be four different topics, got ${JSON.stringify(topics)}`);
-  const publishInterval = seconds(opts.publishInterval, "--publish-interval", 0.1);
-  const partialTtl = seconds(opts.partialTtl, "--partial-ttl", 1);
-  const warmup = seconds(opts.warmup, "--warmup", 0);
-  const sessionTimeoutMs = seconds(opts.sessionTimeout, "--session-timeout", 1000);
+  const publishInterval = secondsFlag(opts.publishInterval, "--publish-interval", 0.1);
+  const partialTtl = secondsFlag(opts.partialTtl, "--partial-ttl", 1);
+  const warmup = secondsFlag(opts.warmup, "--warmup", 0);
+  const sessionTimeoutMs = secondsFlag(opts.sessionTimeout, "--session-timeout", 1000);
   if (partialTtl <= publishInterval) throw new AppStartError(`--partial-ttl (${partialTtl}) must exceed --publish-interval (${publishInterval})`);
   const elasticsearchUrl = (opts.elasticsearch ?? process.env.ELASTICSEARCH_URL ?? "").trim();
   return { brokers, engineId, group: opts.group, topics, publishInterval, partialTtl, warmup, sessionTimeoutMs, elasticsearchUrl: elasticsearchUrl === "" ? undefined : elasticsearchUrl };
@@ -256,9 +241,4 @@ async function engine(opts: EngineOptions): Promise<number> {
   log(`${signal}: stopping (partitions go to the other engines)`);
   await shutdown();
   return 0;
-}
-
-/** A heartbeat interval well inside the session timeout. */
-function heartbeatOf(sessionTimeoutMs: number): number {
-  return Math.max(100, Math.min(1000, Math.floor(sessionTimeoutMs / 3)));
 }
