@@ -1,23 +1,25 @@
 /**
  * Replay throughput: how fast a recorded trace runs through the engine and
- * the built-in rules under virtual time. The benchmark records a synthetic
- * trace with `TraceRecorder` (1,000 hosts sending what the collector sends
- * and the built-in rules read — heartbeats, swap, filesystems, command
- * checks, task events — with silent hosts, a swap storm, full disks, failing
- * checks and black-hole hosts so every rule has work), then replays it with
- * `replayTrace` and reports events/s replayed (gunzip, parsing, engine,
- * rules, everything but loading the rules) and the real-time factor. A
- * trace this size is decoded on a second thread while the first replays
- * (`cores_used` says how busy both were). Side figures show where the time
- * goes: reading and decoding alone (on one thread), replaying without
- * rules, the same events through the engine and rules from memory (the
- * peer: what the engine costs without any trace), and the recorder's cost
- * on the engine thread.
+ * the built-in rules under virtual time. The benchmark records synthetic
+ * traces with `TraceRecorder` — 1,000 hosts, with silent hosts, a swap
+ * storm, full disks, failing checks and black-hole hosts so every rule has
+ * work — and replays them with `replayTrace`, reporting events/s replayed
+ * (gunzip, parsing, engine, rules, everything but loading the rules) and the
+ * real-time factor. Two workloads, each its own trace and line: the
+ * collector's whole sample per host (about 100 events, of which the rules
+ * read 8: what a trace recorded from a real fleet holds; the headline) and
+ * only the events the rules read (the rules' worst case). Traces this size
+ * are decoded on a second thread while the first replays (`cores_used` says
+ * how busy both were). Side figures show where the time goes: reading and
+ * decoding alone (on one thread), replaying without rules, the same trace
+ * decoded beforehand through the engine and rules (the peer: the most a
+ * replay can reach), and the recorder's cost on the engine thread.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
+import { ChunkReader, ChunkWriter, type BatchChunk } from "../replay/batch-codec.ts";
 import { readTrace } from "../replay/reader.ts";
 import { TraceRecorder } from "../replay/recorder.ts";
 import { replayTrace, WORKER_READ_MIN_BYTES } from "../replay/replay.ts";
@@ -43,15 +45,27 @@ import { BUILTIN_RULES_DIR, loadRuleSet } from "./rule-set.ts";
 /** Events per second a replay with the built-in rules should reach (issue 8). */
 export const REPLAY_TARGET = 1_000_000;
 
+/**
+ * What each host's report holds. "collector": the collector's whole sample —
+ * about 100 events (CPU, load, memory, swap, pressure, two disks, two network
+ * interfaces, two filesystems, processes, heartbeat, checks, tasks), as in a
+ * trace recorded from a real fleet, where most events are ones no built-in
+ * rule reads. "rules": only the 8 or so events the built-in rules read, every
+ * one of which some rule acts on: the rules' worst case.
+ */
+export type ReplayWorkload = "collector" | "rules";
+
 /** Settings of `runReplayBench`; sizes default to the published figure's. */
 export interface ReplayBenchOptions {
   /** Hosts in the fleet. Default 1,000. */
   readonly hosts?: number;
   /** Events in the trace (whole report rounds, at least this many). Default 3,000,000. */
   readonly events?: number;
+  /** The workloads to run, each its own trace (the first is the headline). Default both, "collector" first. */
+  readonly workloads?: readonly ReplayWorkload[];
   /** Seconds between two reports of a host. Default 10. */
   readonly intervalSeconds?: number;
-  /** Where the trace is written. Default: a temporary directory, removed afterwards. */
+  /** Where the traces are written (one subdirectory per workload, kept). Default: a temporary directory, removed afterwards. */
   readonly dir?: string;
 }
 
@@ -127,12 +141,51 @@ function report(h: number, k: number, t: number, host: string, start: number, ou
   }
 }
 
+/** What the collector's probes send besides what `report` writes, by service name (collector/probes). */
+const SAMPLE_SERVICES: readonly string[] = Object.freeze([
+  "system.cpu.cores", "system.cpu.total.pct", "system.cpu.total.norm.pct", "system.cpu.user.pct", "system.cpu.system.pct", "system.cpu.iowait.pct", "system.cpu.steal.pct",
+  "system.load.1", "system.load.5", "system.load.15", "system.load.norm.1", "system.load.norm.5", "system.load.norm.15", "system.load.cores",
+  "system.memory.total", "system.memory.free", "system.memory.used.bytes", "system.memory.used.pct", "system.memory.actual.free", "system.memory.actual.used.bytes", "system.memory.actual.used.pct",
+  "system.memory.swap.total", "system.memory.swap.free", "system.memory.swap.used.bytes",
+  ...["cpu", "memory", "io"].flatMap((r) => ["some", "full"].flatMap((k) => ["10", "60", "300"].map((w) => `linux.pressure.${r}.${k}.${w}.pct`))),
+  ...["vda", "vdb"].flatMap((d) => ["read.per_sec.bytes", "write.per_sec.bytes", "read.request.per_sec", "write.request.per_sec", "busy", "await"].map((m) => `system.diskio.iostat.${m} ${d}`)),
+  ...["eth0", "eth1"].flatMap((n) => ["in", "out"].flatMap((dir) => ["bytes_per_sec", "packets_per_sec", "errors_per_sec", "dropped_per_sec"].map((m) => `system.network.${dir}.${m} ${n}`))),
+  ...["total", "running", "sleeping", "blocked", "idle", "stopped", "zombie", "dead", "unknown", "threads.running", "threads.blocked"].map((m) => `system.process.summary.${m}`),
+]);
+
+/** The collector's per-filesystem figures besides the used fraction (which `report` writes), with their mount. */
+const FILESYSTEM_FIGURES: readonly { readonly service: string; readonly attributes: Readonly<Record<string, string>> }[] = Object.freeze(
+  [["/", ROOT_ATTRIBUTES] as const, ["/var", VAR_ATTRIBUTES] as const].flatMap(([mount, attributes]) =>
+    ["total", "free", "available", "used.bytes", "inodes.used.pct"].map((m) => ({ service: `system.filesystem.${m} ${mount}`, attributes })),
+  ),
+);
+
+/**
+ * Appends the rest of host `h`'s collector sample of round `k` to `out`:
+ * every figure `SAMPLE_SERVICES` and `FILESYSTEM_FIGURES` name, with values
+ * of full double precision (ratios) or integers (counts, bytes), as the
+ * probes compute them. No built-in rule reads any of them.
+ */
+function sampleRest(h: number, k: number, t: number, host: string, out: Event[]): void {
+  for (let i = 0; i < SAMPLE_SERVICES.length; i++) {
+    const r = mix(h * 7_368_787 + k * 104_729 + i);
+    const service = SAMPLE_SERVICES[i]!;
+    const metric = service.endsWith("pct") || service.includes("load") ? r / 2 ** 32 : r % 100_000;
+    out.push(makeEvent({ host, service, time: t, state: "ok", metric, ttl: 30 }));
+  }
+  for (let i = 0; i < FILESYSTEM_FIGURES.length; i++) {
+    const f = FILESYSTEM_FIGURES[i]!;
+    const r = mix(h * 15_485_863 + k * 7_919 + i);
+    out.push(makeEvent({ host, service: f.service, time: t, state: "ok", metric: f.service.endsWith("pct") ? r / 2 ** 32 : r * 4096, ttl: 180, attributes: f.attributes }));
+  }
+}
+
 /**
  * Records the synthetic trace into `dir` and returns what it took: events,
  * rounds, the wall milliseconds spent inside `record` calls (the cost a
  * recording engine pays) and in total (compression included).
  */
-async function recordTrace(dir: string, hosts: number, events: number, interval: number): Promise<{ events: number; rounds: number; recordMs: number; totalMs: number; bytes: number; dropped: number; files: number }> {
+async function recordTrace(dir: string, hosts: number, events: number, interval: number, workload: ReplayWorkload): Promise<{ events: number; rounds: number; recordMs: number; totalMs: number; bytes: number; dropped: number; files: number }> {
   const start = 1_735_689_600; // 2025-01-01T00:00:00Z
   const clock = new VirtualClock(start);
   const recorder = new TraceRecorder({ dir, flushIntervalMs: 0, maxFileBytes: 0, rotateSeconds: 3600, maxFiles: 0 }, { clock });
@@ -149,6 +202,7 @@ async function recordTrace(dir: string, hosts: number, events: number, interval:
       const received = t + SHIPPING_DELAY_SECONDS;
       batch.length = 0;
       report(h, k, t, names[h]!, start, batch);
+      if (workload === "collector" && batch.length > 0) sampleRest(h, k, t, names[h]!, batch);
       clock.advanceTo(received);
       const before = performance.now();
       recorder.tap(batch, received);
@@ -165,41 +219,66 @@ async function recordTrace(dir: string, hosts: number, events: number, interval:
 }
 
 /**
- * The peer figure: the same events, made in memory just before they are fed
- * (generation untimed, as a transport hands decoded batches over), through
- * an engine with the built-in rules on a virtual clock — what a live engine
- * spends on them, without the trace. Returns events/s.
+ * The peer figure: the same trace, decoded beforehand into the packed form
+ * the reader thread hands over (batch-codec.ts, untimed), then fed through
+ * an engine with the built-in rules on a virtual clock — the replaying
+ * thread's work without any reading: what the engine and rules cost, and so
+ * the most a replay can reach. Returns events/s.
  */
-async function live(hosts: number, rounds: number, interval: number): Promise<{ eventsPerSecond: number; events: number }> {
-  const start = 1_735_689_600;
-  const clock = new VirtualClock(start);
+async function fromMemory(dir: string): Promise<{ eventsPerSecond: number; events: number }> {
+  const writer = new ChunkWriter();
+  const chunks: BatchChunk[] = [];
+  let start: number | undefined;
+  const flush = (): void => {
+    const chunk = writer.take();
+    if (chunk !== undefined) chunks.push(chunk);
+  };
+  await readTrace(dir, {
+    header: (header) => {
+      flush();
+      writer.reset();
+      start ??= header.start;
+    },
+    batch: (t, events, count) => {
+      writer.batch(t, events, count);
+      if (writer.pendingEvents >= 50_000) flush();
+    },
+  });
+  flush();
+  const clock = new VirtualClock(start ?? 0);
   const engine = new Engine({ clock });
   const rules = await loadRuleSet([BUILTIN_RULES_DIR], engine.ctx);
   engine.setStream(rules.stream);
-  const names = Array.from({ length: hosts }, (_, i) => `host-${String(i).padStart(4, "0")}`);
-  const batch: Event[] = [];
+  const reader = new ChunkReader();
   let n = 0;
-  let ms = 0;
-  for (let k = 0; k < rounds; k++) {
-    for (let h = 0; h < hosts; h++) {
-      const t = start + k * interval + (h * interval) / hosts;
-      batch.length = 0;
-      report(h, k, t, names[h]!, start, batch);
-      const before = performance.now();
-      clock.advanceTo(t + SHIPPING_DELAY_SECONDS);
-      for (let i = 0; i < batch.length; i++) engine.process(batch[i]!);
-      ms += performance.now() - before;
-      n += batch.length;
-    }
+  const started = performance.now();
+  for (const chunk of chunks) {
+    reader.read(chunk, (t, events, count) => {
+      if (t > clock.now()) clock.advanceTo(t);
+      for (let i = 0; i < count; i++) engine.process(events[i]!);
+      n += count;
+    });
   }
+  const ms = performance.now() - started;
   rules.close();
   return { eventsPerSecond: n / (ms / 1000), events: n };
 }
 
+/** The bench line of each workload. */
+const LINE_NAMES: Readonly<Record<ReplayWorkload, string>> = Object.freeze({ collector: "replay_builtin_rules", rules: "replay_builtin_rules_rule_events_only" });
+
+/** What each workload's trace holds, in the bench line. */
+const WORKLOAD_TEXT: Readonly<Record<ReplayWorkload, string>> = Object.freeze({
+  collector: "the collector's whole sample per host and round (about 100 events; the built-in rules read 8 of them)",
+  rules: "only the events the built-in rules read (about 8 per host and round): the rules' worst case",
+});
+
 /**
- * Runs the benchmark and returns its lines: `replay_builtin_rules`
- * (events/s, the headline, with the real-time factor and the target) and
- * `record_trace` (events/s the recorder takes on the engine thread).
+ * Runs the benchmark and returns its lines: one per workload —
+ * `replay_builtin_rules` (the collector's whole samples, the headline) and
+ * `replay_builtin_rules_rule_events_only` (the worst case), in events/s with
+ * the real-time factor and the target — and `record_trace` (events/s the
+ * recorder takes on the engine thread, on the first workload's trace).
  *
  * @example
  * const [line] = await runReplayBench({ hosts: 50, events: 20_000 });
@@ -209,76 +288,85 @@ export async function runReplayBench(options: ReplayBenchOptions = {}): Promise<
   const hosts = options.hosts ?? 1000;
   const events = options.events ?? 3_000_000;
   const interval = options.intervalSeconds ?? 10;
-  const dir = options.dir ?? mkdtempSync(path.join(os.tmpdir(), "satellite-bench-replay-"));
+  const root = options.dir ?? mkdtempSync(path.join(os.tmpdir(), "satellite-bench-replay-"));
+  const lines: BenchLine[] = [];
+  let record: BenchLine | undefined;
   try {
-    progress(`replay: recording a trace of ${events} events over ${hosts} hosts`);
-    const recorded = await recordTrace(dir, hosts, events, interval);
-    progress(`replay: reading and decoding only`);
-    const readStarted = performance.now();
-    const read = await readTrace(dir, { batch: () => {} });
-    const readMs = performance.now() - readStarted;
-    progress(`replay: replaying with no rules (engine and index only)`);
-    const bare = await replayTrace({ trace: dir, builtin: false });
-    progress(`replay: the same events from memory through an engine with the built-in rules (the peer figure)`);
-    const peer = await live(hosts, recorded.rounds, interval);
-    progress(`replay: replaying with the built-in rules`);
-    const cpuBefore = process.cpuUsage();
-    const result = await replayTrace({ trace: dir, builtin: true });
-    const cpu = process.cpuUsage(cpuBefore);
-    const cpuSeconds = (cpu.user + cpu.system) / 1e6;
-    const run = result.runs[0]!;
-    const c = run.decisions.counts;
-    const replay: BenchLine = {
-      name: "replay_builtin_rules",
-      value: round(result.eventsPerSecond),
-      unit: "events/s",
-      ...judge(result.eventsPerSecond, { op: ">=", value: REPLAY_TARGET }),
-      real_time_factor: round(result.realTimeFactor),
-      events: result.trace.events,
-      hosts,
-      virtual_seconds: round(result.virtualSeconds, 6),
-      wall_ms: round(result.wallMs),
-      rules_load_ms: round(result.loadMs),
-      // The trace is decoded on a second thread while this one replays (readInWorker "auto"): cores busy on average.
-      decoded_on_second_thread: result.trace.bytes >= WORKER_READ_MIN_BYTES,
-      cores_used: round(cpuSeconds / ((result.wallMs + result.loadMs) / 1000), 3),
-      trace_bytes: result.trace.bytes,
-      trace_text_bytes: result.trace.textBytes,
-      bytes_per_event: round(result.trace.bytes / result.trace.events, 3),
-      trace_files: result.trace.files.length,
-      // Where the time goes: reading alone, replaying into an engine without rules, and the peer:
-      // the same events from memory through the same engine and rules, no trace.
-      read_decode_only_events_per_s: round(read.events / (readMs / 1000)),
-      replay_no_rules_events_per_s: round(bare.eventsPerSecond),
-      live_from_memory_events_per_s: round(peer.eventsPerSecond),
-      ratio_to_live: round(result.eventsPerSecond / peer.eventsPerSecond, 3),
-      rules_files: run.rules.flatMap((r) => r.files),
-      pages: c.pages,
-      resolves: c.resolves,
-      page_intents: c.pageIntents,
-      hosts_taken_out: c.hostsTakenOut,
-      drains: c.drains,
-      restores: c.restores,
-      expired_events: run.engine.expired,
-      stream_errors: run.engine.streamErrors,
-      rule_errors: Object.values(run.ruleErrors).reduce((a, b) => a + b, 0),
-      problems: result.trace.problems.length,
-      ...machine(),
-    };
-    const record: BenchLine = {
-      name: "record_trace",
-      value: round(recorded.events / (recorded.recordMs / 1000)),
-      unit: "events/s",
-      path: "TraceRecorder.tap on the engine thread (encoding; compression runs on the thread pool)",
-      wall_events_per_s: round(recorded.events / (recorded.totalMs / 1000)),
-      events: recorded.events,
-      dropped: recorded.dropped,
-      files: recorded.files,
-      bytes: recorded.bytes,
-      ...machine(),
-    };
-    return [replay, record];
+    for (const workload of options.workloads ?? (["collector", "rules"] as const)) {
+      const dir = path.join(root, workload);
+      progress(`replay (${workload}): recording a trace of ${events} events over ${hosts} hosts`);
+      const recorded = await recordTrace(dir, hosts, events, interval, workload);
+      progress(`replay (${workload}): reading and decoding only`);
+      const readStarted = performance.now();
+      const read = await readTrace(dir, { batch: () => {} });
+      const readMs = performance.now() - readStarted;
+      progress(`replay (${workload}): replaying with no rules (engine and index only)`);
+      const bare = await replayTrace({ trace: dir, builtin: false });
+      progress(`replay (${workload}): the same trace decoded beforehand, from memory through an engine with the built-in rules (the peer figure)`);
+      const peer = await fromMemory(dir);
+      progress(`replay (${workload}): replaying with the built-in rules`);
+      const cpuBefore = process.cpuUsage();
+      const result = await replayTrace({ trace: dir, builtin: true });
+      const cpu = process.cpuUsage(cpuBefore);
+      const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+      const run = result.runs[0]!;
+      const c = run.decisions.counts;
+      lines.push({
+        name: LINE_NAMES[workload],
+        value: round(result.eventsPerSecond),
+        unit: "events/s",
+        ...judge(result.eventsPerSecond, { op: ">=", value: REPLAY_TARGET }),
+        workload: WORKLOAD_TEXT[workload],
+        real_time_factor: round(result.realTimeFactor),
+        events: result.trace.events,
+        events_per_host_report: round(result.trace.events / (hosts * recorded.rounds), 3),
+        hosts,
+        virtual_seconds: round(result.virtualSeconds, 6),
+        wall_ms: round(result.wallMs),
+        rules_load_ms: round(result.loadMs),
+        // The trace is decoded on a second thread while this one replays (readInWorker "auto"): cores busy on average.
+        decoded_on_second_thread: result.trace.bytes >= WORKER_READ_MIN_BYTES,
+        cores_used: round(cpuSeconds / ((result.wallMs + result.loadMs) / 1000), 3),
+        trace_bytes: result.trace.bytes,
+        trace_text_bytes: result.trace.textBytes,
+        bytes_per_event: round(result.trace.bytes / result.trace.events, 3),
+        trace_files: result.trace.files.length,
+        // Where the time goes: reading alone, replaying into an engine without rules, and the peer:
+        // the same events from memory through the same engine and rules, no trace.
+        read_decode_only_events_per_s: round(read.events / (readMs / 1000)),
+        replay_no_rules_events_per_s: round(bare.eventsPerSecond),
+        live_from_memory_events_per_s: round(peer.eventsPerSecond),
+        ratio_to_live: round(result.eventsPerSecond / peer.eventsPerSecond, 3),
+        rules_files: run.rules.flatMap((r) => r.files),
+        pages: c.pages,
+        resolves: c.resolves,
+        page_intents: c.pageIntents,
+        hosts_taken_out: c.hostsTakenOut,
+        drains: c.drains,
+        restores: c.restores,
+        expired_events: run.engine.expired,
+        stream_errors: run.engine.streamErrors,
+        rule_errors: Object.values(run.ruleErrors).reduce((a, b) => a + b, 0),
+        problems: result.trace.problems.length,
+        ...machine(),
+      });
+      record ??= {
+        name: "record_trace",
+        value: round(recorded.events / (recorded.recordMs / 1000)),
+        unit: "events/s",
+        path: "TraceRecorder.tap on the engine thread (encoding; compression runs on the thread pool)",
+        workload: WORKLOAD_TEXT[workload],
+        wall_events_per_s: round(recorded.events / (recorded.totalMs / 1000)),
+        events: recorded.events,
+        dropped: recorded.dropped,
+        files: recorded.files,
+        bytes: recorded.bytes,
+        ...machine(),
+      };
+      if (options.dir === undefined) rmSync(dir, { recursive: true, force: true }); // one trace on disk at a time
+    }
+    return record === undefined ? lines : [...lines, record];
   } finally {
-    if (options.dir === undefined) rmSync(dir, { recursive: true, force: true });
+    if (options.dir === undefined) rmSync(root, { recursive: true, force: true });
   }
 }
