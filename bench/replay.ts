@@ -233,17 +233,18 @@ async function fromMemory(dir: string): Promise<{ eventsPerSecond: number; event
     const chunk = writer.take();
     if (chunk !== undefined) chunks.push(chunk);
   };
-  await readTrace(dir, {
-    header: (header) => {
-      flush();
-      writer.reset();
-      start ??= header.start;
+  await readTrace(
+    dir,
+    {
+      header: (header) => {
+        flush();
+        writer.reset();
+        start ??= header.start;
+      },
+      batch: () => {},
     },
-    batch: (t, events, count) => {
-      writer.batch(t, events, count);
-      if (writer.pendingEvents >= 50_000) flush();
-    },
-  });
+    { pack: writer, onProgress: () => (writer.pendingEvents >= 50_000 ? flush() : undefined) },
+  );
   flush();
   const clock = new VirtualClock(start ?? 0);
   const engine = new Engine({ clock });

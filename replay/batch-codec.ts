@@ -1,7 +1,7 @@
 /**
  * Decoded trace batches in a form that crosses a thread boundary cheaply:
- * the worker reader (read-worker.ts) decodes trace lines into events, and a
- * `ChunkWriter` packs them into typed arrays (numbers as doubles, names,
+ * the worker reader (read-worker.ts) decodes trace lines straight into a
+ * `ChunkWriter`, which packs them into typed arrays (numbers as doubles, names,
  * tags and attribute maps as references into a value table the receiving
  * side keeps) whose buffers are transferred, not copied. The main thread's
  * `ChunkReader` turns a chunk back into events of exactly the shape
@@ -9,14 +9,13 @@
  * the same events whichever thread decoded them. Structured cloning the
  * events themselves would cost more than decoding them.
  *
- * A value is sent once and referred to by number afterwards: strings by
- * value, tag lists and attribute maps by identity when they are frozen (the
- * trace's dictionary entries), and values used once (attribute maps written
- * out in full) travel in the chunk's `inline` list. The table is cleared at
- * every trace file (each file has its own dictionary) and is bounded:
- * past `MAX_TABLE` entries values go inline.
+ * The value table is the trace file's own dictionary, sent once (entries
+ * travel in the chunk that first needs them) and referred to by index;
+ * values written out in full on their line travel in the chunk's `inline`
+ * list. The table is cleared at every trace file, as the dictionary is.
  */
 import type { Event } from "../streams/event.ts";
+import { ABSENT_REF, type PackedBatchSink } from "./format.ts";
 
 /** One packed run of batches, as posted from the worker. */
 export interface BatchChunk {
@@ -42,36 +41,30 @@ export interface BatchChunk {
 const REFS = 6;
 /** Numbers per event in `BatchChunk.nums`. */
 const NUMS = 3;
-/** Reference of an absent field. */
-const ABSENT = -1;
-/** Most entries in the value table before values go inline. */
-export const MAX_TABLE = 1 << 20;
-
-function inlineRef(k: number): number {
-  return -2 - k;
-}
 
 /**
- * Packs decoded batches into `BatchChunk`s (the worker side). Call `batch`
- * for each decoded batch, `take()` to get the chunk so far (and its
- * transferable buffers) and start a new one, and `reset()` at each new
- * trace file.
+ * Packs decoded batches into `BatchChunk`s (the reader thread's side): the
+ * `PackedBatchSink` a `TraceDecoder` writes into, so no event object is
+ * made on the reader thread. The value table mirrors the trace file's
+ * dictionary (same indices); `reset()` at each new file. `take()` returns the
+ * chunk so far (and starts a new one) for posting with its buffers.
  *
  * @example
  * const writer = new ChunkWriter();
- * writer.batch(t, decoder.events, count);
+ * const decoder = new TraceDecoder(writer);
+ * decoder.line(text); // dictionary and batch lines go into the writer
  * const chunk = writer.take();
  * if (chunk !== undefined) port.postMessage({ type: "chunk", chunk }, transferList(chunk));
  */
-export class ChunkWriter {
-  private readonly strings = new Map<string, number>();
-  private readonly objects = new Map<object, number>();
-  private tableSize = 0;
+export class ChunkWriter implements PackedBatchSink {
   private resetPending = false;
   private added: unknown[] = [];
-  private inline: unknown[] = [];
+  private inlined: unknown[] = [];
   private batches = 0;
   private events = 0;
+  /** Where the batch being written began, to drop it on `abort`. */
+  private markEvents = 0;
+  private markInline = 0;
   private batchT = new Float64Array(256);
   private batchCount = new Int32Array(256);
   private refs = new Int32Array(4096 * REFS);
@@ -82,61 +75,69 @@ export class ChunkWriter {
     return this.events;
   }
 
-  /** Batches (ticks included) packed into the chunk being built. */
-  get pendingBatches(): number {
-    return this.batches;
-  }
-
-  /** Forgets the value table (a new trace file starts); the next chunk tells the reader to do the same. */
+  /** A new trace file starts: the reader clears its table before the next chunk's `added`. */
   reset(): void {
-    this.strings.clear();
-    this.objects.clear();
-    this.tableSize = 0;
     this.added = [];
     this.resetPending = true;
   }
 
-  /** Packs the first `count` of `events`, received at `t`. */
-  batch(t: number, events: readonly Event[], count: number): void {
+  dictionary(values: readonly unknown[]): void {
+    for (const v of values) this.added.push(v);
+  }
+
+  begin(t: number): void {
     if (this.batches === this.batchT.length) {
       this.batchT = grow(this.batchT, this.batchT.length * 2);
       this.batchCount = grow(this.batchCount, this.batchCount.length * 2);
     }
     this.batchT[this.batches] = t;
-    this.batchCount[this.batches] = count;
-    this.batches++;
-    const need = (this.events + count) * REFS;
-    if (need > this.refs.length) {
-      const capacity = Math.max(need / REFS, (this.refs.length / REFS) * 2);
-      this.refs = grow(this.refs, capacity * REFS);
-      this.nums = grow(this.nums, capacity * NUMS);
-    }
-    const refs = this.refs;
-    const nums = this.nums;
-    for (let i = 0; i < count; i++) {
-      const e = events[i]!;
-      const r = this.events * REFS;
-      const n = this.events * NUMS;
-      refs[r] = this.name(e.host);
-      refs[r + 1] = this.name(e.service);
-      refs[r + 2] = e.state === undefined ? ABSENT : this.name(e.state);
-      refs[r + 3] = e.description === undefined ? ABSENT : this.name(e.description);
-      refs[r + 4] = e.tags === undefined ? ABSENT : this.object(e.tags);
-      refs[r + 5] = e.attributes === undefined ? ABSENT : this.object(e.attributes);
-      nums[n] = e.time;
-      nums[n + 1] = e.metric ?? NaN;
-      nums[n + 2] = e.ttl ?? NaN;
-      this.events++;
-    }
+    this.batchCount[this.batches] = 0;
+    this.markEvents = this.events;
+    this.markInline = this.inlined.length;
   }
 
-  /** The chunk built so far (undefined when empty), and a fresh one started. */
+  inline(value: unknown): number {
+    return -2 - (this.inlined.push(value) - 1);
+  }
+
+  event(host: number, service: number, state: number, description: number, tags: number, attributes: number, time: number, metric: number, ttl: number): void {
+    if ((this.events + 1) * REFS > this.refs.length) {
+      this.refs = grow(this.refs, this.refs.length * 2);
+      this.nums = grow(this.nums, this.nums.length * 2);
+    }
+    const r = this.events * REFS;
+    const refs = this.refs;
+    refs[r] = host;
+    refs[r + 1] = service;
+    refs[r + 2] = state;
+    refs[r + 3] = description;
+    refs[r + 4] = tags;
+    refs[r + 5] = attributes;
+    const n = this.events * NUMS;
+    const nums = this.nums;
+    nums[n] = time;
+    nums[n + 1] = metric;
+    nums[n + 2] = ttl;
+    this.events++;
+    this.batchCount[this.batches]!++;
+  }
+
+  end(): void {
+    this.batches++;
+  }
+
+  abort(): void {
+    this.events = this.markEvents;
+    this.inlined.length = this.markInline;
+  }
+
+  /** The chunk built so far (undefined when there is nothing to send), and a fresh one started. */
   take(): BatchChunk | undefined {
     if (this.batches === 0 && !this.resetPending && this.added.length === 0) return undefined;
     const chunk: BatchChunk = {
       reset: this.resetPending,
       added: this.added,
-      inline: this.inline,
+      inline: this.inlined,
       batches: this.batches,
       batchT: this.batchT.slice(0, this.batches),
       batchCount: this.batchCount.slice(0, this.batches),
@@ -145,30 +146,10 @@ export class ChunkWriter {
     };
     this.resetPending = false;
     this.added = [];
-    this.inline = [];
+    this.inlined = [];
     this.batches = 0;
     this.events = 0;
     return chunk;
-  }
-
-  private name(value: string): number {
-    const id = this.strings.get(value);
-    if (id !== undefined) return id;
-    if (this.tableSize >= MAX_TABLE) return inlineRef(this.inline.push(value) - 1);
-    this.strings.set(value, this.tableSize);
-    this.added.push(value);
-    return this.tableSize++;
-  }
-
-  private object(value: object): number {
-    // Frozen: a dictionary entry, used again and again. Not frozen: written out in full on its line, used once.
-    if (!Object.isFrozen(value)) return inlineRef(this.inline.push(value) - 1);
-    const id = this.objects.get(value);
-    if (id !== undefined) return id;
-    if (this.tableSize >= MAX_TABLE) return inlineRef(this.inline.push(value) - 1);
-    this.objects.set(value, this.tableSize);
-    this.added.push(value);
-    return this.tableSize++;
   }
 }
 
@@ -237,5 +218,5 @@ export class ChunkReader {
 }
 
 function value(table: readonly unknown[], inline: readonly unknown[], ref: number): unknown {
-  return ref >= 0 ? table[ref] : ref === ABSENT ? undefined : inline[-2 - ref];
+  return ref >= 0 ? table[ref] : ref === ABSENT_REF ? undefined : inline[-2 - ref];
 }

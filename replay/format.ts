@@ -248,6 +248,29 @@ export class TraceFormatError extends Error {
 
 const DICTIONARY_LINE: TraceLine = Object.freeze({ kind: "dictionary" });
 
+/** Reference of an absent field in a `PackedBatchSink`. */
+export const ABSENT_REF = -1;
+
+/**
+ * Where a `TraceDecoder` made with one writes batches in packed form
+ * instead of building `Event` objects (batch-codec.ts's `ChunkWriter`; the
+ * reader thread uses it). References: a dictionary index (the sink keeps
+ * the same table, fed by `dictionary`), `ABSENT_REF`, or what `inline`
+ * returned for a value written out in full. Numbers: NaN for an absent
+ * metric or ttl. A batch is `begin`, one `event` per event, then `end`;
+ * `abort` drops the batch begun (a bad event rejects its whole line).
+ */
+export interface PackedBatchSink {
+  /** Entries appended to the file's dictionary, in order. */
+  dictionary(values: readonly unknown[]): void;
+  begin(t: number): void;
+  /** A reference to `value`, valid for the batch being written. */
+  inline(value: unknown): number;
+  event(host: number, service: number, state: number, description: number, tags: number, attributes: number, time: number, metric: number, ttl: number): void;
+  end(): void;
+  abort(): void;
+}
+
 /**
  * Reads the lines of one trace file back, in order (the dictionary builds
  * up as it goes; use a new decoder per file). `line(text)` decodes one line;
@@ -272,6 +295,12 @@ export class TraceDecoder {
   private readonly kinds: number[] = [];
   private sawHeader = false;
 
+  /**
+   * @param pack When given, batch lines are written to it in packed form
+   *   and `events` is left alone (the line's `count` still says how many).
+   */
+  constructor(private readonly pack?: PackedBatchSink) {}
+
   /** Dictionary entries so far. */
   get dictionarySize(): number {
     return this.dictionary.length;
@@ -290,11 +319,13 @@ export class TraceDecoder {
       if (typeof head === "number") return this.batch(value);
       if (!this.sawHeader) throw new TraceFormatError("the first line is not a trace header");
       if (head === "d") {
+        const from = this.dictionary.length;
         for (let i = 1; i < value.length; i++) {
           const v: unknown = value[i];
           this.dictionary.push(typeof v === "object" && v !== null ? Object.freeze(v) : v);
           this.kinds.push(kindOf(v));
         }
+        this.pack?.dictionary(this.dictionary.slice(from));
         return DICTIONARY_LINE;
       }
       if (head === "gap") {
@@ -335,6 +366,7 @@ export class TraceDecoder {
     if (!this.sawHeader) throw new TraceFormatError("the first line is not a trace header");
     const t = value[0] as number;
     if (!Number.isFinite(t)) throw new TraceFormatError("the receive time is not a finite number");
+    if (this.pack !== undefined) return this.packBatch(value, t, this.pack);
     const events = this.events;
     const n = value.length - 1;
     let time = t;
@@ -403,6 +435,82 @@ export class TraceDecoder {
     }
     // Every field present, in makeEvent's order: one object shape for the engine's hot paths.
     return { host, service, time, state, description, metric, tags, ttl, attributes };
+  }
+
+  /** `batch` into the packed sink: the same checks, the same events, no objects made (bar the rare `checkedEvent`). */
+  private packBatch(value: unknown[], t: number, out: PackedBatchSink): TraceLine {
+    const n = value.length - 1;
+    let time = t;
+    out.begin(t);
+    try {
+      for (let i = 0; i < n; i++) {
+        const a = value[i + 1];
+        if (!Array.isArray(a)) throw new TraceFormatError(`event ${i + 1} is not an array`);
+        time = this.packEvent(a as unknown[], i + 1, time, out);
+      }
+    } catch (err) {
+      out.abort();
+      throw err;
+    }
+    out.end();
+    return { kind: "batch", t, count: n };
+  }
+
+  /** `event` into the packed sink; returns the event's time. Anything irregular goes through `checkedEvent`. */
+  private packEvent(a: unknown[], position: number, previous: number, out: PackedBatchSink): number {
+    const dict = this.dictionary;
+    const kinds = this.kinds;
+    const n = a.length;
+    const h = a[0];
+    const s = a[1];
+    const host = typeof h === "number" ? (kinds[h] === NAME && dict[h] !== "" ? h : -2) : typeof h === "string" && h !== "" ? out.inline(h) : -2;
+    const service = typeof s === "number" ? (kinds[s] === NAME && dict[s] !== "" ? s : -2) : typeof s === "string" && s !== "" ? out.inline(s) : -2;
+    let ok = host !== -2 && service !== -2;
+    let time = previous;
+    let state = ABSENT_REF;
+    let metric = NaN;
+    let ttl = NaN;
+    let description = ABSENT_REF;
+    let tags = ABSENT_REF;
+    let attributes = ABSENT_REF;
+    let x: unknown;
+    if (ok && n > 2 && (x = a[2]) !== null) {
+      if (typeof x === "number" && Number.isFinite(x)) time = x;
+      else ok = false;
+    }
+    if (ok && n > 3 && (x = a[3]) !== null) {
+      if (typeof x === "number" ? kinds[x] === NAME : typeof x === "string") state = typeof x === "number" ? x : out.inline(x);
+      else ok = false;
+    }
+    if (ok && n > 4 && (x = a[4]) !== null) {
+      if (typeof x === "number" && Number.isFinite(x)) metric = x;
+      else ok = false;
+    }
+    if (ok && n > 5 && (x = a[5]) !== null) {
+      if (typeof x === "number" && x > 0 && x !== Infinity) ttl = x;
+      else ok = false;
+    }
+    if (ok && n > 6 && (x = a[6]) !== null) {
+      if (typeof x === "string") description = out.inline(x);
+      else ok = false;
+    }
+    if (ok && n > 7 && (x = a[7]) !== null) {
+      if (typeof x === "number" && kinds[x] === TAGS) tags = x;
+      else ok = false;
+    }
+    if (ok && n > 8 && (x = a[8]) !== null) {
+      if (typeof x === "number" && kinds[x] === ATTRIBUTES) attributes = x;
+      else ok = false;
+    }
+    if (ok) {
+      out.event(host, service, state, description, tags, attributes, time, metric, ttl);
+      return time;
+    }
+    // Values written out in full, or something wrong (checkedEvent throws the precise reason).
+    const e = this.checkedEvent(a, position, previous);
+    const ref = (v: unknown): number => (v === undefined ? ABSENT_REF : out.inline(v));
+    out.event(ref(e.host), ref(e.service), ref(e.state), ref(e.description), ref(e.tags), ref(e.attributes), e.time, e.metric ?? NaN, e.ttl ?? NaN);
+    return e.time;
   }
 
   /** Decodes one event field by field, throwing a `TraceFormatError` that names the first bad field. */

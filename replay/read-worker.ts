@@ -2,7 +2,8 @@
  * The body of the trace reader thread: reads the trace files it is given
  * with `readTrace` (gunzip, line splitting, JSON parsing, checking — the
  * costly part of a replay) and posts what it decodes to the main thread:
- * batches packed by a `ChunkWriter`, and every header, gap, end line,
+ * batches the decoder packs straight into a `ChunkWriter` (no event objects
+ * here), and every header, gap, end line,
  * problem and progress report, in trace order. It stays at most
  * `MAX_IN_FLIGHT` chunks ahead of the main thread, which acknowledges each
  * chunk once replayed, so a slow replay never makes the reader buffer the
@@ -46,7 +47,7 @@ async function run(): Promise<void> {
   const summary = await readTrace(
     files,
     {
-      batch: (t, events, count) => writer.batch(t, events, count),
+      batch: () => {}, // batches go straight into the writer (options.pack)
       header: (header, file) => {
         flush();
         writer.reset();
@@ -62,6 +63,7 @@ async function run(): Promise<void> {
       },
     },
     {
+      pack: writer,
       onProblem: (problem) => {
         flush();
         post({ type: "problem", problem });

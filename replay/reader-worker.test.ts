@@ -16,7 +16,7 @@ import zlib from "node:zlib";
 import type { Intent } from "../rules/intents.ts";
 import { makeEvent, type Event } from "../streams/event.ts";
 import { ChunkReader, ChunkWriter } from "./batch-codec.ts";
-import { TraceEncoder } from "./format.ts";
+import { TraceDecoder, TraceEncoder } from "./format.ts";
 import { readTrace, TraceError, type TraceProblem, type TraceVisitor } from "./reader.ts";
 import { readTraceInWorker } from "./reader-worker.ts";
 import { replayTrace } from "./replay.ts";
@@ -141,32 +141,50 @@ describe("readTraceInWorker", () => {
 });
 
 describe("ChunkWriter / ChunkReader", () => {
-  it("round-trips events, absent fields, inline values and a table reset, keeping dictionary objects frozen", () => {
-    const tags = Object.freeze(["a", "b"]);
-    const attributes = Object.freeze({ k: "v" });
-    const events: Event[] = [
-      { host: "h1", service: "s", time: 1.5, state: "ok", description: "d", metric: 0.25, tags, ttl: 30, attributes },
-      { host: "h1", service: "s2", time: 2, state: undefined, description: undefined, metric: undefined, tags: undefined, ttl: undefined, attributes: { fresh: "1" } },
-    ];
+  it("a decoder packing into a ChunkWriter yields, through a ChunkReader, the events a plain decoder makes — bad lines rejected whole, inline values, a new file", () => {
+    const enc = new TraceEncoder({ maxDictionary: 6 });
+    const out: string[] = [enc.header({ satelliteTrace: 1, seq: 1, start: 100, host: "eng" })];
+    enc.add(101, makeEvent({ host: "h1", service: "s", time: 100.5, state: "ok", metric: 0.25, tags: ["a", "b"], ttl: 30, attributes: { k: "v" } }), out);
+    enc.add(101, makeEvent({ host: "h1", service: "s2", time: 100.5, description: "written in full" }), out);
+    enc.flush(out);
+    enc.add(102, makeEvent({ host: "h2", service: "past the dictionary", time: 101, attributes: { fresh: "1" } }), out);
+    enc.flush(out);
+    out.push(enc.tick(103));
+    const lines = out.join("").split("\n").filter((l) => l !== "");
+    lines.splice(3, 0, '[101.5,[0,1,null,2],[0,1,"not a time"]]'); // a bad event: the whole line is rejected
+    lines.push(lines[0]!, ...lines.slice(1)); // a second file (a header starts a fresh dictionary)
+
+    const plain = new TraceDecoder();
+    const want: [number, Event[]][] = [];
     const writer = new ChunkWriter();
+    const packed = new TraceDecoder(writer);
     const reader = new ChunkReader();
     const got: [number, Event[]][] = [];
-    const collect = (t: number, es: readonly Event[], n: number): void => void got.push([t, es.slice(0, n)]);
-    writer.batch(10, events, 2);
-    writer.batch(11, events, 0);
-    reader.read(writer.take()!, collect);
-    writer.reset();
-    writer.batch(12, events, 1);
-    const second = writer.take()!;
-    assert.equal(second.reset, true);
-    assert.deepEqual(second.added, ["h1", "s", "ok", "d", tags, attributes], "after a reset the values are sent again");
-    reader.read(second, collect);
-    assert.deepEqual(got, [
-      [10, events],
-      [11, []],
-      [12, [events[0]]],
-    ]);
-    assert.ok(Object.isFrozen(got[0]![1][0]!.tags) && Object.isFrozen(got[0]![1][0]!.attributes));
+    const errors: string[] = [];
+    for (const line of lines) {
+      let p: ReturnType<TraceDecoder["line"]>;
+      try {
+        p = plain.line(line);
+      } catch (err) {
+        errors.push((err as Error).message);
+        assert.throws(() => packed.line(line), { message: (err as Error).message }, "the packing decoder rejects the same lines, with the same reason");
+        continue;
+      }
+      if (p.kind === "batch") want.push([p.t, plain.events.slice(0, p.count)]);
+      if (p.kind === "header") {
+        const chunk = writer.take();
+        if (chunk !== undefined) reader.read(chunk, (t, es, n) => void got.push([t, es.slice(0, n)]));
+        writer.reset();
+      }
+      const q = packed.line(line);
+      assert.equal(q.kind, p.kind);
+    }
+    reader.read(writer.take()!, (t, es, n) => void got.push([t, es.slice(0, n)]));
+    assert.deepEqual(got, want);
+    assert.equal(errors.length, 2);
+    assert.equal(want.length, 6, "two batches and a tick, twice");
+    const first = got[0]![1][0]!;
+    assert.ok(Object.isFrozen(first.tags) && Object.isFrozen(first.attributes), "dictionary objects stay frozen");
     assert.equal(writer.take(), undefined, "nothing pending");
   });
 });

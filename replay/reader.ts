@@ -12,7 +12,7 @@ import { open } from "node:fs/promises";
 import path from "node:path";
 import zlib from "node:zlib";
 import type { Event } from "../streams/event.ts";
-import { TraceDecoder, traceFileSeq, TraceFormatError, type TraceEndStats, type TraceHeader } from "./format.ts";
+import { TraceDecoder, traceFileSeq, TraceFormatError, type PackedBatchSink, type TraceEndStats, type TraceHeader } from "./format.ts";
 
 /** A trace that cannot be read at all (no files, unreadable path); the message says which. */
 export class TraceError extends Error {
@@ -94,6 +94,13 @@ export interface ReadTraceOptions {
   readonly onProgress?: ((progress: ReadProgress) => void | Promise<void>) | undefined;
   /** Called for each problem as it is found (they are also in the summary). */
   readonly onProblem?: ((problem: TraceProblem) => void) | undefined;
+  /**
+   * Decode batches straight into this sink in packed form (the reader
+   * thread's `ChunkWriter`) instead of into events: `visitor.batch` is then
+   * not called. Everything else — problems, the summary, the other visitor
+   * calls — is the same. Reset or flush it in `visitor.header`.
+   */
+  readonly pack?: PackedBatchSink | undefined;
 }
 
 /** Decompressed bytes handed over per chunk. */
@@ -189,7 +196,7 @@ export async function readTrace(paths: string | readonly string[], visitor: Trac
 
   for (let fi = 0; fi < files.length; fi++) {
     const file = files[fi]!;
-    const decoder = new TraceDecoder();
+    const decoder = new TraceDecoder(options.pack);
     let header: TraceHeader | undefined;
     let fileLines = 0;
     let fileEvents = 0;
@@ -221,7 +228,7 @@ export async function readTrace(paths: string | readonly string[], visitor: Trac
           if (!(decoded.t <= lastT)) lastT = decoded.t;
           fileEvents += decoded.count;
           events += decoded.count;
-          visitor.batch(decoded.t, decoder.events, decoded.count);
+          if (options.pack === undefined) visitor.batch(decoded.t, decoder.events, decoded.count);
           break;
         case "header":
           if (header !== undefined) complete = false;
