@@ -18,6 +18,7 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { REPLAY_NODE_FLAGS } from "../replay/node-flags.ts";
 import { buildPlainJs, type JsBuild } from "./js-build.ts";
 import { parseLine, printLine, progress, round, type BenchLine } from "./output.ts";
 import { riemannPublished } from "./riemann-published.ts";
@@ -60,10 +61,12 @@ function parseArgs(argv: readonly string[]): Settings {
  * each checked against the output contract.
  */
 function runChild(bench: string, options: object, build?: JsBuild): Promise<BenchLine[]> {
+  // The replay runs with the flags `satellite replay` runs with.
+  const flags = bench === "replay" ? [...REPLAY_NODE_FLAGS] : [];
   const args =
     build === undefined
-      ? ["--import", "tsx", "--expose-gc", path.join(HERE, "child.ts"), bench, JSON.stringify(options)]
-      : ["--expose-gc", path.join(build.dir, "bench", "child.js"), bench, JSON.stringify({ ...options, build: "js" })];
+      ? [...flags, "--import", "tsx", "--expose-gc", path.join(HERE, "child.ts"), bench, JSON.stringify(options)]
+      : [...flags, "--expose-gc", path.join(build.dir, "bench", "child.js"), bench, JSON.stringify({ ...options, build: "js" })];
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"] });
     let out = "";

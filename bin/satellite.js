@@ -3,6 +3,17 @@
 import { register } from "tsx/esm/api";
 
 register();
+// `replay` is a batch job with its own Node flags (replay/node-flags.ts): re-run with them unless already given.
+if (process.argv[2] === "replay") {
+  const { REPLAY_NODE_FLAGS } = await import("../replay/node-flags.ts");
+  if (!REPLAY_NODE_FLAGS.every((flag) => process.execArgv.includes(flag))) {
+    const { spawnSync } = await import("node:child_process");
+    const { fileURLToPath } = await import("node:url");
+    const run = spawnSync(process.execPath, [...REPLAY_NODE_FLAGS, ...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: "inherit" });
+    if (run.error) throw run.error;
+    process.exit(run.status ?? 1);
+  }
+}
 // `satellite ... | head` closes the pipe early: that is not an error.
 process.stdout.on("error", (err) => {
   if (err.code === "EPIPE") process.exit(0);
