@@ -11,7 +11,9 @@ if (process.argv[2] === "replay") {
     const { fileURLToPath } = await import("node:url");
     const run = spawnSync(process.execPath, [...REPLAY_NODE_FLAGS, ...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: "inherit" });
     if (run.error) throw run.error;
-    process.exit(run.status ?? 1);
+    const { constants } = await import("node:os");
+    // Killed by a signal (Ctrl-C): exit as the shell expects, 128 + the signal's number.
+    process.exit(run.status ?? 128 + (constants.signals[run.signal] ?? 0));
   }
 }
 // `satellite ... | head` closes the pipe early: that is not an error.
