@@ -114,21 +114,10 @@ async function indexer(opts: IndexerOptions): Promise<number> {
     process.stderr.write(`satellite: ${err instanceof Error ? err.message : String(err)}\n`);
     return 1;
   }
-  log(`indexer ready: ${topics.events} and ${topics.tasks} in group ${opts.group} → ${redact(url)} (namespace ${opts.esNamespace}); offsets are committed after each flush. Ctrl-C stops.`);
+  // The Elasticsearch part has logged where it indexes (without credentials).
+  log(`indexer ready: ${topics.events} and ${topics.tasks} in group ${opts.group}; offsets are committed after each flush. Ctrl-C stops.`);
   const signal = await untilSignal();
   log(`${signal}: stopping (partitions go to the other indexers)`);
   await shutdown();
   return 0;
-}
-
-/** `url` without its user:password part, for the log. */
-function redact(url: string): string {
-  try {
-    const u = new URL(url);
-    u.username = "";
-    u.password = "";
-    return u.toString();
-  } catch {
-    return url;
-  }
 }
