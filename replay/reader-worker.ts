@@ -103,7 +103,7 @@ export class TraceReaderThread {
                 reader.read(message.chunk, batch);
                 worker.postMessage({ type: "ack" });
               }
-              if (message.progress !== undefined) void options.onProgress?.(message.progress);
+              if (message.progress !== undefined) options.onProgress?.(message.progress)?.catch(fail);
               break;
             case "header":
               visitor.header?.(message.header, message.file);
