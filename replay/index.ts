@@ -6,11 +6,12 @@
  */
 export { attachRecorder, RECORDER_DEFAULTS, resolveRecorderOptions, TraceRecorder } from "./recorder.ts";
 export type { RecorderContext, RecorderOptions, RecorderStats, Recording, ResolvedRecorderOptions } from "./recorder.ts";
-export { ReplayError, replayTrace, replayTraceWith, ruleSetLabel } from "./replay.ts";
+export { ReplayError, replayTrace, replayTraceWith, ruleSetLabel, WORKER_READ_MIN_BYTES } from "./replay.ts";
 export type { ReplayCommonOptions, ReplayOptions, ReplayResult, ReplayRun, RuleSetSpec } from "./replay.ts";
 export { dedupDecisions } from "./decisions.ts";
 export type { DecisionCounts, DecisionReport, Decisions, DecisionsFactory, HostEpisode, ReplayHostAction, ReplayPage } from "./decisions.ts";
 export { listTraceFiles, peekTraceStart, readTrace, TraceError } from "./reader.ts";
+export { readTraceInWorker, TraceReaderThread } from "./reader-worker.ts";
 export type { ReadProgress, ReadTraceOptions, TraceFileSummary, TraceProblem, TraceSummary, TraceVisitor } from "./reader.ts";
 export { compareRuns, formatComparison, formatReport, headline, reportJson } from "./report.ts";
 export type { Comparison, EpisodePair, PagePair } from "./report.ts";

@@ -8,9 +8,8 @@
  */
 import { Worker } from "node:worker_threads";
 import { ChunkReader, type BatchChunk } from "./batch-codec.ts";
-import type { TraceEndStats, TraceHeader } from "./format.ts";
+import { TraceFormatError, type TraceEndStats, type TraceHeader } from "./format.ts";
 import { listTraceFiles, TraceError, type ReadProgress, type ReadTraceOptions, type TraceProblem, type TraceSummary, type TraceVisitor } from "./reader.ts";
-import { TraceFormatError } from "./format.ts";
 
 /** What the reader thread is started with. */
 export interface ReaderWorkerData {
