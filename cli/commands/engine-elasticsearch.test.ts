@@ -25,6 +25,7 @@ import { createElasticsearchClient } from "../../dashboards/es/client.ts";
 import { installTemplates } from "../../dashboards/es/templates.ts";
 import { FakeElasticsearch } from "../../dashboards/testing/elasticsearch-server.ts";
 import { mockClusterMissing, startMockCluster, type MockCluster } from "../../test/kafka/mock-cluster.ts";
+import { until } from "../../test/until.ts";
 
 const BIN = fileURLToPath(new URL("../../bin/satellite.js", import.meta.url));
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -59,15 +60,6 @@ class EngineProcess {
 
   kill(signal: NodeJS.Signals): void {
     if (this.child.exitCode === null) this.child.kill(signal);
-  }
-}
-
-/** Waits for `test()` to hold, checking every 100 ms; rejects after `ms` with `describe()`. */
-async function until(what: string, test: () => boolean | Promise<boolean>, ms: number, describe: () => string = () => ""): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await test())) {
-    if (Date.now() > deadline) throw new Error(`no ${what} within ${ms} ms ${describe()}`);
-    await delay(100);
   }
 }
 

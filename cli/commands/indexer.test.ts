@@ -16,7 +16,6 @@ import assert from "node:assert/strict";
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { once } from "node:events";
 import { after, describe, it } from "node:test";
-import { setTimeout as delay } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { Kafka, logLevel } from "kafkajs";
 import { DEFAULT_GROUPS } from "../../bus/bus.ts";
@@ -24,21 +23,13 @@ import { KafkaBus } from "../../bus/kafka.ts";
 import { numbered } from "../../bus/test-support.ts";
 import { FAULTS, FakeElasticsearch } from "../../dashboards/testing/elasticsearch-server.ts";
 import { mockClusterMissing, startMockCluster, type MockCluster } from "../../test/kafka/mock-cluster.ts";
+import { until } from "../../test/until.ts";
 import { DEFAULT_INDEXER_GROUP } from "./indexer.ts";
 
 const BIN = fileURLToPath(new URL("../../bin/satellite.js", import.meta.url));
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const EVENTS = 20;
 const STREAM = "logs-satellite.events-e2e";
-
-/** Waits for `test()` to hold, checking every 100 ms; rejects after `ms` with `describe()`. */
-async function until(what: string, test: () => boolean | Promise<boolean>, ms: number, describe: () => string = () => ""): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await test())) {
-    if (Date.now() > deadline) throw new Error(`no ${what} within ${ms} ms ${describe()}`);
-    await delay(100);
-  }
-}
 
 describe("satellite indexer", { skip: mockClusterMissing() }, () => {
   let cluster: MockCluster | undefined;
