@@ -17,7 +17,7 @@ describe("satellite command", () => {
     const top = satellite("--help");
     assert.equal(top.code, 0);
     const commands = [...top.stdout.matchAll(/^ {2}(\w+)\b/gm)].map((m) => m[1]!).filter((c) => c !== "help");
-    assert.deepEqual(commands.sort(), ["alerts", "check", "collector", "dashboards", "engine", "indexer", "jobs", "maintenance", "replay", "silence", "simulate", "start", "test"]);
+    assert.deepEqual(commands.sort(), ["alerts", "check", "collector", "control", "dashboards", "engine", "indexer", "jobs", "maintenance", "replay", "silence", "simulate", "start", "test"]);
     for (const command of commands) {
       const r = satellite(command, "--help");
       assert.equal(r.code, 0, `${command} --help`);

@@ -8,6 +8,7 @@ import { registerAlerts } from "./commands/alerts.ts";
 import { registerCheck } from "./commands/check.ts";
 import { registerDashboards } from "./commands/dashboards.ts";
 import { registerCollector } from "./commands/collector.ts";
+import { registerControl } from "./commands/control.ts";
 import { registerEngine } from "./commands/engine.ts";
 import { registerIndexer } from "./commands/indexer.ts";
 import { registerJobs } from "./commands/jobs.ts";
@@ -32,6 +33,7 @@ export function buildProgram(exit: ExitCode): Command {
     .exitOverride();
   registerStart(program, exit);
   registerEngine(program, exit);
+  registerControl(program, exit);
   registerIndexer(program, exit);
   registerTest(program, exit);
   registerCheck(program, exit);

@@ -7,6 +7,11 @@
  * the web page, the HTTP API, /metrics and the Riemann port. Rules' intents
  * are routed here: pages and resolves to alerting, drains, blacklists and
  * restores to host health, derived events to the index, log lines to the log.
+ *
+ * With `kafka` set this is the control process of `satellite control`
+ * instead: the engines (`satellite engine`) run the rules, and this process
+ * takes their intents from Kafka into the same routing, and every host's
+ * events into a rules-less engine for the web page (cli/parts/control-feeds.ts).
  */
 import { InProcessBus } from "../bus/inprocess.ts";
 import type { ResolvedConfig } from "../config/resolve.ts";
@@ -23,6 +28,7 @@ import { startLocalCollector, type CollectorPart } from "./parts/collector.ts";
 import { startScheduler, type SchedulerPart } from "./parts/scheduler.ts";
 import { elasticsearchCredentialsFromEnv, startElasticsearch } from "./parts/elasticsearch.ts";
 import { startWeb, type WebPart } from "./parts/web.ts";
+import { createControlFeeds, type ControlFeeds, type ControlKafkaOptions } from "./parts/control-feeds.ts";
 
 /** Switches of `startSatellite` beyond the config. */
 export interface SatelliteRunOptions {
@@ -37,6 +43,12 @@ export interface SatelliteRunOptions {
   readonly recordDir?: string | undefined;
   /** Run a simulated fleet inside the process (`start --simulate N`). */
   readonly simulate?: { readonly hosts: number; readonly scenario: string; readonly seed: number; readonly settings?: Partial<ScenarioSettings> } | undefined;
+  /**
+   * Be the control process beside engines on Kafka (`satellite control`): no
+   * rules, collector or simulation here; the engines' intents and every
+   * host's events come from Kafka.
+   */
+  readonly kafka?: ControlKafkaOptions | undefined;
 }
 
 /** A running all-in-one Satellite. */
@@ -49,6 +61,8 @@ export interface Satellite {
   readonly web: WebPart;
   readonly collector: CollectorPart | undefined;
   readonly simulation: Simulation | undefined;
+  /** The Kafka feeds of the control process (`kafka` set), else undefined. */
+  readonly control: ControlFeeds | undefined;
   /** The page's URL. */
   readonly url: string;
   /** Stops everything in order (collector, engine and servers, scheduler, alerting, store); what is undelivered stays in the outbox for the next start. */
@@ -66,6 +80,9 @@ export interface Satellite {
  */
 export async function startSatellite(config: ResolvedConfig, options: SatelliteRunOptions): Promise<Satellite> {
   const log = options.log;
+  const kafka = options.kafka;
+  if (kafka !== undefined && options.simulate !== undefined) throw new AppStartError("a control process runs no simulation: point `satellite simulate --kafka` at the cluster instead");
+  if (kafka !== undefined && options.recordDir !== undefined) throw new AppStartError("a control process runs no rules, so it has nothing to record: record on one engine's input instead");
   const clock = options.clock ?? new RealClock();
   const closers: (() => Promise<void> | void)[] = [];
   const closeAll = async (): Promise<void> => {
@@ -149,11 +166,13 @@ export async function startSatellite(config: ResolvedConfig, options: SatelliteR
       pending: ["gauge", "Events waiting in the collector's memory queue."],
       bufferBytes: ["gauge", "Bytes in the collector's on-disk buffer."],
     });
+    const control = kafka === undefined ? undefined : createControlFeeds({ kafka, engine, sink, log });
     const app = await startApp({
       engine,
       clock,
-      builtinRules: config.rules.builtin,
-      rulesDir: config.rules.dir,
+      // The control process runs no rules: the engines do.
+      builtinRules: kafka === undefined && config.rules.builtin,
+      rulesDir: kafka === undefined ? config.rules.dir : undefined,
       host: config.server.host,
       httpPort: config.server.httpPort,
       riemannPort: config.server.riemannPort,
@@ -162,10 +181,15 @@ export async function startSatellite(config: ResolvedConfig, options: SatelliteR
       taps: es === undefined ? [web.tap] : [web.tap, es.tap],
       mounts: [...alerting.mounts, ...(scheduler?.mounts ?? []), ...web.mounts],
       record: options.recordDir === undefined ? undefined : { dir: options.recordDir },
-      metrics: [...alerting.metrics, ...(scheduler?.metrics ?? []), ...busMetrics(() => bus.stats), ...collectorMetrics, ...(es?.metrics ?? [])],
+      metrics: [...alerting.metrics, ...(scheduler?.metrics ?? []), ...busMetrics(() => bus.stats), ...collectorMetrics, ...(es?.metrics ?? []), ...(control?.metrics ?? [])],
     });
     closers.push(() => app.close());
-    if (options.collector ?? true) {
+    if (control !== undefined) {
+      // Closed before alerting and the scheduler (closers run in reverse): the intent in hand is acted on and committed.
+      closers.push(() => control.close());
+      await control.start();
+    }
+    if ((options.collector ?? true) && kafka === undefined) {
       collector = await startLocalCollector({ bus, clock, dataDir: config.dataDir, collector: config.parts.collector, scheduler: scheduler?.scheduler, log });
       const c = collector;
       closers.push(() => c.close());
@@ -186,7 +210,7 @@ export async function startSatellite(config: ResolvedConfig, options: SatelliteR
       log(`simulating ${options.simulate.hosts} hosts, scenario ${options.simulate.scenario}, seed ${options.simulate.seed}`);
     }
     const pageUrl = `http://${host}:${app.api?.port ?? config.server.httpPort}/`;
-    return { app, db, bus, alerting, scheduler, web, collector, simulation, url: pageUrl, close: closeAll };
+    return { app, db, bus, alerting, scheduler, web, collector, simulation, control, url: pageUrl, close: closeAll };
   } catch (err) {
     await closeAll();
     throw err instanceof AppStartError ? err : new AppStartError(err instanceof Error ? err.message : String(err));

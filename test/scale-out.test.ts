@@ -12,18 +12,15 @@
  * reason, only when gcc or librdkafka-dev is missing.
  */
 import assert from "node:assert/strict";
-import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { once } from "node:events";
 import { after, describe, it } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
-import { fileURLToPath } from "node:url";
 import { KafkaBus } from "../bus/kafka.ts";
 import { SWAP_PAGES_PER_SECOND } from "../rules/builtin/services.ts";
 import { makeEvent } from "../streams/event.ts";
 import { mockClusterMissing, startMockCluster, type MockCluster } from "./kafka/mock-cluster.ts";
+import { SatelliteProcess } from "./satellite-process.ts";
 
-const BIN = fileURLToPath(new URL("../bin/satellite.js", import.meta.url));
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const PARTITIONS = 6;
 const HOSTS = 50;
 const SWAPPING = 15;
@@ -34,28 +31,13 @@ const MERGED = /aggregate builtin\/swap-storm\/swapping hosts: (\d+) of (\d+) ho
 /** Protocol timings for the test: publish every second, a new owner warms up for 3 s, a dead engine's partitions move after 6 s. */
 const TIMINGS = ["--publish-interval", "1", "--partial-ttl", "20", "--warmup", "3", "--session-timeout", "6000"];
 
-/** One `satellite engine` child process and everything it printed. */
-class EngineProcess {
-  readonly child: ChildProcessWithoutNullStreams;
-  output = "";
-
+/** One `satellite engine` child process and what it logged about partitions, pages and counts. */
+class EngineProcess extends SatelliteProcess {
   constructor(
     readonly id: string,
     brokers: readonly string[],
   ) {
-    this.child = spawn(process.execPath, [BIN, "engine", "--kafka", brokers.join(","), "--engine-id", id, "--rules", "test/fixtures/no-such-dir", "--log-aggregates", ...TIMINGS], { cwd: ROOT });
-    this.child.stdout.on("data", (chunk: Buffer) => (this.output += chunk.toString()));
-    this.child.stderr.on("data", (chunk: Buffer) => (this.output += chunk.toString()));
-  }
-
-  /** Resolves once `test(output)` is true; rejects after `ms` with the output so far. */
-  async until(what: string, test: (output: string) => boolean, ms: number): Promise<void> {
-    const deadline = Date.now() + ms;
-    while (!test(this.output)) {
-      if (this.child.exitCode !== null) throw new Error(`engine ${this.id} exited (${this.child.exitCode}) while waiting for ${what}:\n${this.output}`);
-      if (Date.now() > deadline) throw new Error(`engine ${this.id}: no ${what} within ${ms} ms; output:\n${this.output}`);
-      await delay(100);
-    }
+    super(`engine ${id}`, ["engine", "--kafka", brokers.join(","), "--engine-id", id, "--rules", "test/fixtures/no-such-dir", "--log-aggregates", ...TIMINGS]);
   }
 
   /** The partitions of the events topic it was last assigned. */
@@ -76,10 +58,6 @@ class EngineProcess {
   /** Every merged count of the swap-storm aggregate it logged: [matching, live]. */
   merged(): [number, number][] {
     return [...this.output.matchAll(MERGED)].map((m) => [Number(m[1]), Number(m[2])]);
-  }
-
-  kill(signal: NodeJS.Signals): void {
-    if (this.child.exitCode === null) this.child.kill(signal);
   }
 }
 
@@ -104,6 +82,7 @@ describe("satellite engine: two engines sharing the partitions", { skip: mockClu
         { name: "satellite.tasks", partitions: PARTITIONS },
         { name: "satellite.dlq", partitions: 1 },
         { name: "satellite.aggregates", partitions: 1 },
+        { name: "satellite.intents", partitions: 1 },
       ],
     });
     const a = new EngineProcess("engine-a", cluster.bootstrap);

@@ -5,8 +5,11 @@
  * partitions, and with them the hosts), runs the built-in and the user's
  * rules on what it gets, and takes part in the cluster protocol on
  * `satellite.aggregates` so that cluster-wide rules see every host exactly
- * once and only one engine (the leader) sends their pages. Intents are
- * logged one per line on stdout, as `start` does. With `--elasticsearch`
+ * once and only one engine (the leader) sends their pages. Pages, resolves
+ * and host actions go to `satellite.intents`, where the control process
+ * (`satellite control`) runs alerting, PagerDuty and the scheduler on them;
+ * a batch's offsets are committed only after its intents are stored there.
+ * Intents are also logged one per line on stdout. With `--elasticsearch`
  * (or `ELASTICSEARCH_URL`) it also bulk-indexes what it consumes, and a
  * batch's offsets are committed only after its documents are stored.
  * docs/scale-out.md has the design.
@@ -17,6 +20,8 @@ import { DEFAULT_GROUPS, type Origin } from "../../bus/bus.ts";
 import { KafkaBus } from "../../bus/kafka.ts";
 import { DEFAULT_TOPICS, type KafkaLog } from "../../bus/kafka-options.ts";
 import { ClusterCoordinator } from "../../cluster/coordinator.ts";
+import { isActionIntent } from "../../cluster/intent-codec.ts";
+import { DEFAULT_INTENTS_TOPIC, KafkaIntentPublisher } from "../../cluster/intent-publisher.ts";
 import { DEFAULT_AGGREGATES_TOPIC, KafkaClusterTransport, missingTopics, type TransportLog } from "../../cluster/kafka-transport.ts";
 import { logIntents } from "../../rules/intents.ts";
 import { RealClock } from "../../streams/clock.ts";
@@ -38,6 +43,7 @@ interface EngineOptions {
   readonly tasksTopic: string;
   readonly dlqTopic: string;
   readonly aggregatesTopic: string;
+  readonly intentsTopic: string;
   readonly publishInterval: string;
   readonly partialTtl: string;
   readonly warmup: string;
@@ -62,6 +68,7 @@ export function registerEngine(program: Command, exit: ExitCode): void {
     .option("--tasks-topic <topic>", "topic of task events", DEFAULT_TOPICS.tasks)
     .option("--dlq-topic <topic>", "dead-letter topic for malformed messages", DEFAULT_TOPICS.dlq)
     .option("--aggregates-topic <topic>", "topic the engines exchange cluster-wide partial counts on", DEFAULT_AGGREGATES_TOPIC)
+    .option("--intents-topic <topic>", "topic the rules' pages, resolves and host actions go to, for satellite control", DEFAULT_INTENTS_TOPIC)
     .option("--publish-interval <seconds>", "longest time between two publishes of this engine's partial counts", "5")
     .option("--partial-ttl <seconds>", "how long a published partial counts unless renewed (> session timeout + warmup)", "60")
     .option("--warmup <seconds>", "how long a new owner of a partition learns its hosts before its partial replaces the previous owner's", "20")
@@ -75,14 +82,16 @@ export function registerEngine(program: Command, exit: ExitCode): void {
       `
 Topics must exist before the engines start (Kafka clusters usually refuse to
 create them on demand): the events and tasks topics with as many partitions as
-you want engines at most, the DLQ, and the aggregates topic (1 partition is
-plenty; any number works). Every engine must run the same rules.
+you want engines at most, the DLQ, the aggregates topic and the intents topic
+(1 partition is plenty for each; any number works). Every engine must run the
+same rules. Run one \`satellite control\` beside the engines: it pages, keeps
+the alerts and runs the scheduler on what the engines decide.
 
   KAFKA_BROKERS=kafka1:9092 npx satellite engine --engine-id engine-a
   KAFKA_BROKERS=kafka1:9092 npx satellite engine --engine-id engine-b
 
-Intents are printed one per line ("page critical <key>: <summary>"). Pages of
-cluster-wide rules come from one engine only: the one that owns partition 0
+Intents are also printed one per line ("page critical <key>: <summary>"). Pages
+of cluster-wide rules come from one engine only: the one that owns partition 0
 of the events topic. See docs/scale-out.md.`,
     )
     .action(async (opts: EngineOptions) => {
@@ -94,7 +103,7 @@ interface Settings {
   readonly brokers: string[];
   readonly engineId: string;
   readonly group: string;
-  readonly topics: { readonly events: string; readonly tasks: string; readonly dlq: string; readonly aggregates: string };
+  readonly topics: { readonly events: string; readonly tasks: string; readonly dlq: string; readonly aggregates: string; readonly intents: string };
   readonly publishInterval: number;
   readonly partialTtl: number;
   readonly warmup: number;
@@ -112,8 +121,9 @@ function settingsOf(opts: EngineOptions): Settings {
     tasks: topicFlag(opts.tasksTopic, "--tasks-topic"),
     dlq: topicFlag(opts.dlqTopic, "--dlq-topic"),
     aggregates: topicFlag(opts.aggregatesTopic, "--aggregates-topic"),
+    intents: topicFlag(opts.intentsTopic, "--intents-topic"),
   };
-  if (new Set(Object.values(topics)).size !== 4) throw new AppStartError(`the events, tasks, DLQ and aggregates topics must be four different topics, got ${JSON.stringify(topics)}`);
+  if (new Set(Object.values(topics)).size !== 5) throw new AppStartError(`the events, tasks, DLQ, aggregates and intents topics must be five different topics, got ${JSON.stringify(topics)}`);
   const publishInterval = secondsFlag(opts.publishInterval, "--publish-interval", 0.1);
   const partialTtl = secondsFlag(opts.partialTtl, "--partial-ttl", 1);
   const warmup = secondsFlag(opts.warmup, "--warmup", 0);
@@ -150,11 +160,17 @@ async function engine(opts: EngineOptions): Promise<number> {
     heartbeatIntervalMs: heartbeatOf(s.sessionTimeoutMs),
     log: transportLog,
   });
+  const publisher = new KafkaIntentPublisher({ brokers: s.brokers, engineId: s.engineId, topic: s.topics.intents, log: transportLog });
+  const logIntent = logIntents();
   const coordinator = new ClusterCoordinator({
     engineId: s.engineId,
     clock,
     send: (m) => transport.send(m),
-    intents: logIntents(),
+    intents: (intent) => {
+      if (intent.kind === "index") app?.engine.index.insert(intent.event);
+      else if (isActionIntent(intent)) publisher.publish(intent);
+      logIntent(intent);
+    },
     publishInterval: s.publishInterval,
     partialTtl: s.partialTtl,
     warmup: s.warmup,
@@ -174,6 +190,7 @@ async function engine(opts: EngineOptions): Promise<number> {
     const closing = bus;
     if (closing !== undefined) await (output === undefined ? closing.close() : output.closeBus(() => closing.close()));
     coordinator.stop();
+    await publisher.close();
     await transport.close();
     await app?.close();
     await output?.close();
@@ -182,12 +199,12 @@ async function engine(opts: EngineOptions): Promise<number> {
   try {
     let missing: string[];
     try {
-      missing = await missingTopics(s.brokers, [s.topics.events, s.topics.tasks, s.topics.aggregates], transportLog);
+      missing = await missingTopics(s.brokers, [s.topics.events, s.topics.tasks, s.topics.aggregates, s.topics.intents], transportLog);
     } catch (err) {
       throw new AppStartError(`cannot reach Kafka at ${s.brokers.join(",")}: ${err instanceof Error ? err.message : String(err)}`);
     }
     if (missing.length > 0) {
-      throw new AppStartError(`Kafka has no topic ${missing.join(", ")}: create ${missing.length === 1 ? "it" : "them"} first (the events and tasks topics with as many partitions as engines you may run, ${s.topics.aggregates} with 1 partition); see docs/scale-out.md`);
+      throw new AppStartError(`Kafka has no topic ${missing.join(", ")}: create ${missing.length === 1 ? "it" : "them"} first (the events and tasks topics with as many partitions as engines you may run, ${s.topics.aggregates} and ${s.topics.intents} with 1 partition); see docs/scale-out.md`);
     }
     if (s.elasticsearchUrl !== undefined) {
       try {
@@ -211,6 +228,7 @@ async function engine(opts: EngineOptions): Promise<number> {
       taps: output === undefined ? undefined : [output.tap],
     });
     const running = app;
+    await publisher.start();
     coordinator.start();
     await transport.start(
       (m) => coordinator.receive(m),
@@ -227,7 +245,14 @@ async function engine(opts: EngineOptions): Promise<number> {
     for (const topic of ["events", "tasks"] as const) {
       const submit = (events: readonly unknown[], origin: Origin) => coordinator.batch(topic, origin.partition, () => running.engine.submitAll(events));
       // With Elasticsearch, the handler resolves after the batch's documents are stored: offsets are committed after the flush.
-      await bus.subscribe(topic, output === undefined ? submit : output.busHandler(submit), {
+      const handler = output === undefined ? submit : output.busHandler(submit);
+      // And after the intents the batch made are stored on the intents topic: a crash never loses a page.
+      const handleBatch = (events: readonly unknown[], origin: Origin) => {
+        const result = handler(events, origin);
+        const stored = publisher.flushed();
+        return stored === undefined ? result : Promise.all([result, stored]).then(([r]) => r);
+      };
+      await bus.subscribe(topic, handleBatch, {
         onAssign: (partitions) => coordinator.assign(topic, partitions),
       });
     }
@@ -236,7 +261,7 @@ async function engine(opts: EngineOptions): Promise<number> {
     process.stderr.write(`satellite: ${err instanceof Error ? err.message : String(err)}\n`);
     return 1;
   }
-  log(`engine ${s.engineId} ready: consuming ${s.topics.events} and ${s.topics.tasks} in group ${s.group}, cluster aggregates on ${s.topics.aggregates}; intents are logged here. Ctrl-C stops.`);
+  log(`engine ${s.engineId} ready: consuming ${s.topics.events} and ${s.topics.tasks} in group ${s.group}, cluster aggregates on ${s.topics.aggregates}; pages, resolves and host actions to ${s.topics.intents} (for satellite control) and logged here. Ctrl-C stops.`);
   const signal = await untilSignal();
   log(`${signal}: stopping (partitions go to the other engines)`);
   await shutdown();

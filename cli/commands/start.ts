@@ -39,8 +39,16 @@ function port(value: string, flag: string): number {
   return n;
 }
 
-/** The config file's settings with the flags that were given laid over them. */
-function withFlags(config: ResolvedConfig, opts: StartOptions): ResolvedConfig {
+/** The flags `start` and `control` share (undefined: not given, the config decides). */
+export type ServerFlags = Pick<StartOptions, "rules" | "builtin" | "host" | "httpPort" | "riemannPort" | "dataDir">;
+
+/**
+ * The config file's settings with the flags that were given laid over them.
+ *
+ * @example
+ * const settings = withFlags((await loadConfig(undefined)).config, { builtin: true, httpPort: "0" });
+ */
+export function withFlags(config: ResolvedConfig, opts: ServerFlags): ResolvedConfig {
   return resolveConfig(
     {
       dataDir: opts.dataDir ?? config.dataDir,
