@@ -6,11 +6,16 @@
  * (every batch to each), and/or to an engine's HTTP API, buffering on disk
  * while a destination is down. `--dry-run` prints the events as JSON lines
  * on stdout instead (log lines then go to stderr); `--once` does one round
- * and exits.
+ * and exits. With `--scheduler URL` it is also the host's task agent: it
+ * heartbeats to that scheduler (`satellite start` or `satellite control`),
+ * runs the tasks placed on this host, and ships their task events with the
+ * other events.
  */
+import os from "node:os";
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { openCollector, type OpenCollector } from "../../collector/collector.ts";
+import { httpSchedulerClient, startExecutorAgent, type ExecutorAgent } from "../../collector/executor/index.ts";
 import { resolveCollectorOptions, type CollectorOptions } from "../../collector/options.ts";
 import { RealClock } from "../../streams/clock.ts";
 import type { ExitCode } from "../main.ts";
@@ -34,6 +39,7 @@ interface CollectorFlags {
   readonly mustExist: string[];
   readonly dryRun?: boolean;
   readonly once?: boolean;
+  readonly scheduler?: string;
 }
 
 /** The flags as `CollectorOptions` (validated by `resolveCollectorOptions`), with `KAFKA_BROKERS` and `SATELLITE_API_TOKEN` from the environment. */
@@ -89,6 +95,7 @@ export function registerCollector(program: Command, exit: ExitCode): void {
     .option("--no-default-checks", "do not run Satellite's default checks")
     .option("--disk-path <path>", "path whose filesystem's use the default checks watch; repeatable (default: /)", collect, [])
     .option("--must-exist <path>", "path that must exist (a default check each); repeatable", collect, [])
+    .option("--scheduler <url>", "also run the tasks this Satellite's scheduler places on this host, e.g. http://control:5001 (token: --token)")
     .option("--dry-run", "print events as JSON lines on stdout instead of sending them")
     .option("--once", "one round (heartbeat, probes, checks), then exit")
     .addHelpText(
@@ -99,6 +106,7 @@ Examples:
   npx satellite collector --riemann 10.0.0.5:5555 --riemann 10.0.0.6:5555
   npx satellite collector --kafka kafka1:9092,kafka2:9092 --disk-path / --disk-path /var
   SATELLITE_API_TOKEN=... npx satellite collector --http http://satellite:5001
+  npx satellite collector --kafka kafka1:9092 --scheduler http://control:5001   # and run tasks
 
 A check file holds [{"name": "disk writable", "command": "touch", "args": ["/var/tmp/.w"],
 "intervalSeconds": 30, "timeoutSeconds": 5}, ...]; "schedule": "0 */5 * * * *" (node-cron)
@@ -116,13 +124,18 @@ async function collector(flags: CollectorFlags): Promise<number> {
   const log = dryRun ? (line: string): void => void process.stderr.write(`${new Date().toISOString()} ${line}\n`) : logLine;
   let running: OpenCollector;
   let bufferDir: string;
+  let host: string;
+  const clock = new RealClock();
   try {
     const options = resolveCollectorOptions(optionsOf(flags), "collector");
     bufferDir = options.bufferDir;
+    host = options.host;
     if (!dryRun && options.kafka === undefined && options.riemann.length === 0 && options.http === undefined) {
       throw new Error("nowhere to send: give --kafka BROKERS, --riemann HOST:PORT or --http URL (or --dry-run)");
     }
-    running = await openCollector({ options, clock: new RealClock(), dryRun: dryRun ? process.stdout : undefined, log });
+    if (flags.scheduler !== undefined && (dryRun || flags.once === true)) throw new Error("--scheduler runs tasks, so it needs a running collector that sends (not --dry-run or --once)");
+    if (flags.scheduler !== undefined && !/^https?:\/\/[^\s]+$/.test(flags.scheduler)) throw new Error(`--scheduler must be an http(s) URL, got "${flags.scheduler}"`);
+    running = await openCollector({ options, clock, dryRun: dryRun ? process.stdout : undefined, log });
   } catch (err) {
     process.stderr.write(`satellite: ${err instanceof Error ? err.message : String(err)}\n`);
     return 1;
@@ -140,14 +153,36 @@ async function collector(flags: CollectorFlags): Promise<number> {
     return 0;
   }
   agent.start();
+  const executor = flags.scheduler === undefined || shipping === undefined ? undefined : startTaskAgent(flags, { host, clock, shipping, log });
   const to = shipping === undefined ? "stdout (dry run)" : shipping.shippers.map((s) => s.name).join(", ");
-  log(`collector on ${agent.stats.probes.size} probes and ${agent.stats.checks.size} checks every ${agent.intervalSeconds} s, shipping to ${to}. Ctrl-C stops.`);
+  log(`collector on ${agent.stats.probes.size} probes and ${agent.stats.checks.size} checks every ${agent.intervalSeconds} s, shipping to ${to}.${executor === undefined ? "" : ` Running tasks for ${flags.scheduler ?? ""}.`} Ctrl-C stops.`);
   const signal = await untilSignal();
   log(`${signal}: stopping`);
+  // The executor first: its tasks are killed and their last events handed to the shipping before it closes.
+  await executor?.stop();
   await running.close();
   if (shipping !== undefined) {
     const t = shipping.stats.total;
     log(`stopped: sent ${t.sent}, buffered ${t.buffered} (${t.bufferedNow} still waiting in ${bufferDir}), dropped ${t.dropped}, retries ${t.retries}`);
   }
   return 0;
+}
+
+/** The host's task agent: heartbeats to `--scheduler`, runs what it is given, ships task events with the other events. */
+function startTaskAgent(flags: CollectorFlags, on: { host: string; clock: RealClock; shipping: NonNullable<OpenCollector["shipping"]>; log: (line: string) => void }): ExecutorAgent {
+  const { shipping, log } = on;
+  const token = flags.token ?? process.env.SATELLITE_API_TOKEN;
+  return startExecutorAgent({
+    host: on.host,
+    scheduler: httpSchedulerClient({ url: flags.scheduler ?? "", token: token === "" ? undefined : token }),
+    clock: on.clock,
+    publish: {
+      publish: (_topic, events) => {
+        shipping.push(events);
+        return Promise.resolve();
+      },
+    },
+    workDir: os.tmpdir(),
+    onError: (err) => log(`task agent: ${err instanceof Error ? err.message : String(err)}`),
+  });
 }

@@ -7,6 +7,9 @@ function used(host: string, mount: string, fraction: number, extra: Partial<Test
 
 ruleTest("a filesystem more than 90% full pages an error for its host and mount point", (t) => {
   t.inject(used("h1", "/var", 0.5));
+  // The first sample is judged: not full resolves whatever an engine that watched /var before paged.
+  t.expectIntents([{ kind: "resolve", key: "filesystem-full/filesystem full:h1:/var", summary: "/var is down to 50%", time: 0 }]);
+  t.inject(used("h1", "/var", 0.6, { time: 30 }));
   t.expectNoIntents();
   t.inject(used("h1", "/var", 0.93, { time: 60 }));
   t.expectIntents([
@@ -16,7 +19,7 @@ ruleTest("a filesystem more than 90% full pages an error for its host and mount 
 
 ruleTest("exactly 90% is not full", (t) => {
   t.inject(used("h1", "/var", 0.9));
-  t.expectNoIntents();
+  t.expectIntents([{ kind: "resolve" }]);
   t.inject(used("h1", "/var", 0.9001));
   t.expectIntents([{ kind: "page", key: "filesystem-full/filesystem full:h1:/var" }]);
 });
@@ -38,6 +41,7 @@ ruleTest("each mount point of each host has its own alert", (t) => {
   t.inject(used("h1", "/var", 0.95), used("h1", "/", 0.5), used("h2", "/var", 0.97), used("h2", "/", 0.99));
   t.expectIntents([
     { kind: "page", key: "filesystem-full/filesystem full:h1:/var" },
+    { kind: "resolve", key: "filesystem-full/filesystem full:h1:/" },
     { kind: "page", key: "filesystem-full/filesystem full:h2:/var" },
     { kind: "page", key: "filesystem-full/filesystem full:h2:/", summary: "h2: / is 99% full" },
   ]);
@@ -58,10 +62,18 @@ ruleTest("a full filesystem that stops reporting resolves, and pages again if it
   t.expectIntents([{ kind: "page", key: "filesystem-full/filesystem full:h1:/scratch", time: 120 }]);
 });
 
-ruleTest("a filesystem that was never full sends nothing when it stops reporting", (t) => {
+ruleTest("a filesystem that was never full sends nothing more when it stops reporting", (t) => {
   t.inject(used("h1", "/scratch", 0.3, { ttl: 60 }));
+  t.expectIntents([{ kind: "resolve" }]); // the first verdict
   t.advanceBy(600);
   t.expectNoIntents();
+});
+
+ruleTest("an alert opened before a restart, or by the engine a partition moved from, is resolved by the first sample that is not full", (t) => {
+  t.inject(used("h1", "/var", 0.7));
+  t.expectIntents([{ kind: "resolve", rule: "filesystem-full/filesystem full", key: "filesystem-full/filesystem full:h1:/var", summary: "/var is down to 70%" }]);
+  t.inject(used("h2", "/var", 0.96));
+  t.expectIntents([{ kind: "page", key: "filesystem-full/filesystem full:h2:/var" }]);
 });
 
 ruleTest("other services with high metrics are not filesystems", (t) => {

@@ -11,6 +11,10 @@
  * - Resolves when used ≤ `HOLD_USED`, or when the filesystem stops
  *   reporting (unmounted, or its host went silent: host-expired pages for
  *   that); if it comes back still above `HOLD_USED`, it pages again.
+ * - The first sample of a filesystem is always judged: not full → resolve
+ *   (a no-op unless an earlier engine paged it), so an alert opened before
+ *   a restart or a partition move is closed by whichever engine sees the
+ *   filesystem next.
  * - No drain: a full scratch disk is fixed by cleaning up, and the tasks that
  *   fill it are better caught by their own failures (task-black-hole).
  */
@@ -45,10 +49,12 @@ export default defineRules((r) => {
   });
 
   function perFilesystem(): (e: Event) => void {
-    let full = false;
-    // Act only when "full" (state "critical") flips: full → page; full → ok or expired →
-    // resolve. It is `changed` on fullness (from not full) into a `split`, written as one
-    // plain function because it runs for every sample of every filesystem.
+    let full: boolean | undefined;
+    // Act on the first verdict and then only when "full" (state "critical") flips: full → page;
+    // not full → resolve. The first "not full" resolves what an engine that watched this
+    // filesystem before (a restart, a partition that moved to this engine) paged; alerting ignores
+    // a resolve of an alert that is not open. It is `changed` on fullness into a `split`, written
+    // as one plain function because it runs for every sample of every filesystem.
     return r.hysteresis({ triggerAbove: TRIGGER_USED, holdAbove: HOLD_USED }, function pageOnFlip(e: Event): void {
       const isFull = e.state === "critical";
       if (isFull === full) return;

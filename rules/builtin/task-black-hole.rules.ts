@@ -27,8 +27,10 @@
  *   successes came in) → restore and resolve. A drained host gets no new
  *   tasks, so this amounts to a probation of `WINDOW_SECONDS` after its last
  *   failure; the scheduler's flap damping spaces out repeated returns.
- * - The first verdict about a host is always sent ("restore" for a healthy
- *   one), so a drain left over from before an engine restart is lifted.
+ * - The first verdict about a host is always sent ("restore" and "resolve"
+ *   for a healthy one), so a drain or page left over from before an engine
+ *   restart, or from the engine that had the host before a partition moved,
+ *   is lifted (a resolve of an alert that is not open changes nothing).
  * - Tasks killed on purpose (a user's kill, a drain's deadline: reason
  *   "killed (...)") are not failures of the host and are not counted.
  * - Differs from Satellite: it drains as well as pages (Satellite's first
@@ -123,8 +125,10 @@ export default defineRules((r) => {
     const act = r.sdo<Event>(
       // Every change of verdict, the first one included: drain or restore.
       r.changed({}, r.split([[isBlackHole, drain]], restore)),
-      // Alerts only on transitions from "ok".
-      r.changed({ init: "ok" }, r.split([[isBlackHole, page]], resolve)),
+      // Every change of verdict, the first one included: page or resolve. A first "ok" resolves
+      // what an engine that judged this host before (a restart, a partition that moved) paged;
+      // alerting ignores a resolve of an alert that is not open.
+      r.changed({}, r.split([[isBlackHole, page]], resolve)),
     );
     const window = new MovingCounts(WINDOW_SECONDS, 3);
     let judged: boolean | undefined; // the last verdict passed on; undefined before the first
