@@ -90,6 +90,7 @@ describe("satellite engine --elasticsearch", { skip: mockClusterMissing() }, () 
         { name: "satellite.tasks", partitions: 1, replication: 1 },
         { name: "satellite.dlq", partitions: 1, replication: 1 },
         { name: "satellite.aggregates", partitions: 1, replication: 1 },
+        { name: "satellite.intents", partitions: 1, replication: 1 },
       ],
     });
     const kafka = new Kafka({ brokers: [...cluster.bootstrap], logLevel: logLevel.NOTHING });
