@@ -129,11 +129,6 @@ export class KafkaIntentPublisher {
     return new Promise((resolve) => this.waiters.push({ seq, resolve }));
   }
 
-  /** Intents not yet stored in Kafka. */
-  get pending(): number {
-    return this.queue.length;
-  }
-
   /** Sends what is queued (for at most `timeoutMs`), then disconnects; what is still queued then is logged as lost. Idempotent. */
   async close(timeoutMs = 5_000): Promise<void> {
     if (this.closed) return;

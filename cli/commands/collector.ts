@@ -42,6 +42,12 @@ interface CollectorFlags {
   readonly scheduler?: string;
 }
 
+/** The bearer token for `--http` and `--scheduler`: `--token`, else `SATELLITE_API_TOKEN`; empty means none. */
+function tokenOf(flags: CollectorFlags): string | undefined {
+  const token = flags.token ?? process.env.SATELLITE_API_TOKEN;
+  return token === "" ? undefined : token;
+}
+
 /** The flags as `CollectorOptions` (validated by `resolveCollectorOptions`), with `KAFKA_BROKERS` and `SATELLITE_API_TOKEN` from the environment. */
 function optionsOf(flags: CollectorFlags): CollectorOptions {
   const brokersText = flags.kafka ?? (flags.riemann.length === 0 && flags.http === undefined ? process.env.KAFKA_BROKERS : undefined);
@@ -58,7 +64,7 @@ function optionsOf(flags: CollectorFlags): CollectorOptions {
     }
   }
   const maxMb = numberFlag(flags.bufferMaxMb, "--buffer-max-mb");
-  const token = flags.token ?? process.env.SATELLITE_API_TOKEN;
+  const token = tokenOf(flags);
   return {
     host: flags.host,
     intervalSeconds: numberFlag(flags.interval, "--interval"),
@@ -66,7 +72,7 @@ function optionsOf(flags: CollectorFlags): CollectorOptions {
     checks: checks as CollectorOptions["checks"],
     kafka: brokers.length > 0 || flags.kafka !== undefined ? { brokers, topic: flags.kafkaTopic } : undefined,
     riemann: flags.riemann,
-    http: flags.http === undefined ? undefined : { url: flags.http, token: token === "" ? undefined : token },
+    http: flags.http === undefined ? undefined : { url: flags.http, token },
     bufferDir: flags.bufferDir,
     bufferMaxBytes: maxMb === undefined ? undefined : Math.round(maxMb * 1024 * 1024),
   };
@@ -153,7 +159,7 @@ async function collector(flags: CollectorFlags): Promise<number> {
     return 0;
   }
   agent.start();
-  const executor = flags.scheduler === undefined || shipping === undefined ? undefined : startTaskAgent(flags, { host, clock, shipping, log });
+  const executor = flags.scheduler === undefined || shipping === undefined ? undefined : startTaskAgent(flags.scheduler, tokenOf(flags), { host, clock, shipping, log });
   const to = shipping === undefined ? "stdout (dry run)" : shipping.shippers.map((s) => s.name).join(", ");
   log(`collector on ${agent.stats.probes.size} probes and ${agent.stats.checks.size} checks every ${agent.intervalSeconds} s, shipping to ${to}.${executor === undefined ? "" : ` Running tasks for ${flags.scheduler ?? ""}.`} Ctrl-C stops.`);
   const signal = await untilSignal();
@@ -169,12 +175,11 @@ async function collector(flags: CollectorFlags): Promise<number> {
 }
 
 /** The host's task agent: heartbeats to `--scheduler`, runs what it is given, ships task events with the other events. */
-function startTaskAgent(flags: CollectorFlags, on: { host: string; clock: RealClock; shipping: NonNullable<OpenCollector["shipping"]>; log: (line: string) => void }): ExecutorAgent {
+function startTaskAgent(url: string, token: string | undefined, on: { host: string; clock: RealClock; shipping: NonNullable<OpenCollector["shipping"]>; log: (line: string) => void }): ExecutorAgent {
   const { shipping, log } = on;
-  const token = flags.token ?? process.env.SATELLITE_API_TOKEN;
   return startExecutorAgent({
     host: on.host,
-    scheduler: httpSchedulerClient({ url: flags.scheduler ?? "", token: token === "" ? undefined : token }),
+    scheduler: httpSchedulerClient({ url, token }),
     clock: on.clock,
     publish: {
       publish: (_topic, events) => {

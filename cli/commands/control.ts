@@ -44,7 +44,7 @@ export function registerControl(program: Command, exit: ExitCode): void {
   program
     .command("control")
     .description("at scale, beside the engines: alerting and PagerDuty, the scheduler, the web page on :5001, acting on the engines' intents from Kafka")
-    .option("--kafka <brokers>", "Kafka bootstrap brokers, host:port[,host:port...] (default: $KAFKA_BROKERS, then the config's kafka.brokers)")
+    .option("--kafka <brokers>", "Kafka bootstrap brokers, host:port[,host:port...] (default: the config's kafka.brokers, else $KAFKA_BROKERS)")
     .option("-c, --config <file>", "settings file (default: ./satellite.config.ts when it exists)")
     .option("--host <address>", "address the servers bind (default: 127.0.0.1)")
     .option("--http-port <port>", "web page, HTTP API and /metrics port; 0 = any free port (default: 5001)")
@@ -80,7 +80,8 @@ async function control(opts: ControlOptions): Promise<number> {
     const { config, file } = await loadConfig(opts.config);
     if (file !== undefined) log(`settings from ${file}`);
     const settings = withFlags(config, { ...opts, builtin: true, rules: undefined });
-    const brokers = brokersFlag(opts.kafka ?? (process.env.KAFKA_BROKERS === undefined && settings.kafka.brokers.length > 0 ? settings.kafka.brokers.join(",") : undefined));
+    // The config's kafka.brokers already falls back to $KAFKA_BROKERS; empty → brokersFlag says what is missing.
+    const brokers = brokersFlag(opts.kafka ?? settings.kafka.brokers.join(","));
     const topics = {
       intents: topicFlag(opts.intentsTopic, "--intents-topic"),
       events: topicFlag(opts.eventsTopic, "--events-topic"),
