@@ -5,7 +5,7 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CONFIG_DEFAULTS, ConfigError, loadConfig, resolveConfig } from "./index.ts";
@@ -64,6 +64,57 @@ describe("loadConfig", () => {
       writeFileSync(join(dir, "none.config.ts"), `export const x = 1;\n`);
       await assert.rejects(loadConfig("none.config.ts", {}, dir), /has no default export/);
       await assert.rejects(loadConfig("missing.ts", {}, dir), /no such file/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("loads a config kept outside any module package: CommonJS package.json, helpers, Node built-ins, .mts", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sat-config-cjs-"));
+    try {
+      // Where Node would load a .ts file as CommonJS and could not resolve "satellite/config".
+      writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "ops", type: "commonjs" }));
+      mkdirSync(join(dir, "lib"));
+      writeFileSync(join(dir, "lib", "ports.ts"), `export const HTTP_PORT: number = 7001;\n`);
+      writeFileSync(
+        join(dir, "satellite.config.ts"),
+        [
+          `import { defineConfig } from "satellite/config";`,
+          `import { HTTP_PORT } from "./lib/ports";`,
+          `import path from "node:path";`,
+          `export default defineConfig({ dataDir: path.join("var", "state"), server: { httpPort: HTTP_PORT } });`,
+        ].join("\n"),
+      );
+      const { config, file } = await loadConfig(undefined, {}, dir);
+      assert.equal(file, join(dir, "satellite.config.ts"));
+      assert.equal(config.dataDir, join("var", "state"));
+      assert.equal(config.server.httpPort, 7001);
+
+      const other = mkdtempSync(join(tmpdir(), "sat-config-mts-"));
+      try {
+        writeFileSync(join(other, "satellite.config.mts"), `import { defineConfig } from "satellite/config";\nexport default defineConfig({ server: { riemannPort: 6555 } });\n`);
+        const found = await loadConfig(undefined, {}, other);
+        assert.equal(found.file, join(other, "satellite.config.mts"));
+        assert.equal(found.config.server.riemannPort, 6555);
+      } finally {
+        rmSync(other, { recursive: true, force: true });
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("says which file and where when a config does not compile, imports what is not there or throws", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sat-config-bad-"));
+    try {
+      writeFileSync(join(dir, "syntax.config.ts"), `import { defineConfig } from "satellite/config";\nexport default defineConfig({ server: { httpPort: 1 }\n`);
+      await assert.rejects(loadConfig("syntax.config.ts", {}, dir), (e: unknown) => e instanceof ConfigError && /syntax\.config\.ts:3:1: '\}' expected/.test(e.message));
+      writeFileSync(join(dir, "missing.config.ts"), `import { x } from "./nowhere";\nexport default { dataDir: x };\n`);
+      await assert.rejects(loadConfig("missing.config.ts", {}, dir), /missing\.config\.ts: does not load: .*missing\.config\.ts: cannot find "\.\/nowhere"/);
+      writeFileSync(join(dir, "throws.config.ts"), `throw new Error("no secrets file");\n`);
+      await assert.rejects(loadConfig("throws.config.ts", {}, dir), /throws\.config\.ts: does not load: no secrets file/);
+      writeFileSync(join(dir, "await.config.ts"), `const port = await Promise.resolve(1);\nexport default { server: { httpPort: port } };\n`);
+      await assert.rejects(loadConfig("await.config.ts", {}, dir), /top-level await is not supported/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -1,17 +1,18 @@
 /**
- * Finds and loads `satellite.config.ts` (or `.js`/`.mjs`): the path given
- * with `--config`, else the file in the working directory, else no file
- * (all defaults). The file's default export is validated by
+ * Finds and loads `satellite.config.ts` (or `.mts`/`.js`/`.mjs`): the path
+ * given with `--config`, else the file in the working directory, else no
+ * file (all defaults). The file is run by evaluate.ts, so it works in any
+ * directory, inside a package or not. Its default export is validated by
  * `resolveConfig`; a file that does not load is an error that names it.
  */
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import { pathToFileURL } from "node:url";
+import { evaluateConfigFile } from "./evaluate.ts";
 import { ConfigError } from "./fields.ts";
 import { resolveConfig, type ResolvedConfig } from "./resolve.ts";
 
 /** File names looked for in the working directory, in order. */
-export const CONFIG_FILES = ["satellite.config.ts", "satellite.config.mjs", "satellite.config.js"] as const;
+export const CONFIG_FILES = ["satellite.config.ts", "satellite.config.mts", "satellite.config.mjs", "satellite.config.js"] as const;
 
 /** The config file to use: `explicit` (must exist), else the first of `CONFIG_FILES` in `cwd`, else undefined. */
 export function findConfigFile(explicit: string | undefined, cwd = process.cwd()): string | undefined {
@@ -40,7 +41,7 @@ export async function loadConfig(explicit: string | undefined, env: NodeJS.Proce
   if (file === undefined) return { config: resolveConfig({}, env), file };
   let mod: { default?: unknown };
   try {
-    mod = (await import(pathToFileURL(file).href)) as { default?: unknown };
+    mod = evaluateConfigFile(file);
   } catch (err) {
     throw new ConfigError(file, `does not load: ${err instanceof Error ? err.message : String(err)}`);
   }

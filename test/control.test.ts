@@ -69,8 +69,9 @@ describe("satellite control: alerting and the scheduler beside the engines", { s
     receiver = await startPagerDutyReceiver({ port: 0 });
     const pd = receiver;
     // A resolve takes effect after 2 s of resolving (default 120 s, too long for a test in real time).
-    const configFile = join(dataDir, "satellite.config.mts");
-    writeFileSync(configFile, "export default { alerting: { resolveAfterSeconds: 2 } };\n");
+    // A satellite.config.ts outside any package, as an operator keeps one (config/evaluate.ts).
+    const configFile = join(dataDir, "satellite.config.ts");
+    writeFileSync(configFile, 'import { defineConfig } from "satellite/config";\nexport default defineConfig({ alerting: { resolveAfterSeconds: 2 } });\n');
     const control = new SatelliteProcess("control", ["control", "--config", configFile, "--kafka", brokers, "--data-dir", dataDir, "--http-port", "0", "--riemann-port", "0", "--session-timeout", "6000"], {
       PAGERDUTY_ROUTING_KEY: ROUTING_KEY,
       PAGERDUTY_EVENTS_URL: pd.url,
