@@ -50,26 +50,26 @@ describe("resolveConfig", () => {
 });
 
 describe("loadConfig", () => {
-  it("loads satellite.config.ts from the working directory, and reports a bad one by file and field", async () => {
+  it("loads satellite.config.ts from the working directory, and reports a bad one by file and field", () => {
     const dir = mkdtempSync(join(tmpdir(), "sat-config-"));
     try {
-      assert.equal((await loadConfig(undefined, {}, dir)).file, undefined);
+      assert.equal((loadConfig(undefined, {}, dir)).file, undefined);
       writeFileSync(join(dir, "satellite.config.ts"), `import { defineConfig } from "satellite/config";\nexport default defineConfig({ dataDir: "state", server: { httpPort: 8080 } });\n`);
-      const { config, file } = await loadConfig(undefined, {}, dir);
+      const { config, file } = loadConfig(undefined, {}, dir);
       assert.equal(file, join(dir, "satellite.config.ts"));
       assert.equal(config.dataDir, "state");
       assert.equal(config.server.httpPort, 8080);
       writeFileSync(join(dir, "bad.config.ts"), `export default { server: { port: 1 } };\n`);
-      await assert.rejects(loadConfig("bad.config.ts", {}, dir), /bad\.config\.ts: server\.port: unknown setting/);
+      assert.throws(() => loadConfig("bad.config.ts", {}, dir), /bad\.config\.ts: server\.port: unknown setting/);
       writeFileSync(join(dir, "none.config.ts"), `export const x = 1;\n`);
-      await assert.rejects(loadConfig("none.config.ts", {}, dir), /has no default export/);
-      await assert.rejects(loadConfig("missing.ts", {}, dir), /no such file/);
+      assert.throws(() => loadConfig("none.config.ts", {}, dir), /has no default export/);
+      assert.throws(() => loadConfig("missing.ts", {}, dir), /no such file/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
 
-  it("loads a config kept outside any module package: CommonJS package.json, helpers, Node built-ins, .mts", async () => {
+  it("loads a config kept outside any module package: CommonJS package.json, helpers, Node built-ins, .mts", () => {
     const dir = mkdtempSync(join(tmpdir(), "sat-config-cjs-"));
     try {
       // Where Node would load a .ts file as CommonJS and could not resolve "satellite/config".
@@ -85,7 +85,7 @@ describe("loadConfig", () => {
           `export default defineConfig({ dataDir: path.join("var", "state"), server: { httpPort: HTTP_PORT } });`,
         ].join("\n"),
       );
-      const { config, file } = await loadConfig(undefined, {}, dir);
+      const { config, file } = loadConfig(undefined, {}, dir);
       assert.equal(file, join(dir, "satellite.config.ts"));
       assert.equal(config.dataDir, join("var", "state"));
       assert.equal(config.server.httpPort, 7001);
@@ -93,7 +93,7 @@ describe("loadConfig", () => {
       const other = mkdtempSync(join(tmpdir(), "sat-config-mts-"));
       try {
         writeFileSync(join(other, "satellite.config.mts"), `import { defineConfig } from "satellite/config";\nexport default defineConfig({ server: { riemannPort: 6555 } });\n`);
-        const found = await loadConfig(undefined, {}, other);
+        const found = loadConfig(undefined, {}, other);
         assert.equal(found.file, join(other, "satellite.config.mts"));
         assert.equal(found.config.server.riemannPort, 6555);
       } finally {
@@ -104,17 +104,17 @@ describe("loadConfig", () => {
     }
   });
 
-  it("says which file and where when a config does not compile, imports what is not there or throws", async () => {
+  it("says which file and where when a config does not compile, imports what is not there or throws", () => {
     const dir = mkdtempSync(join(tmpdir(), "sat-config-bad-"));
     try {
       writeFileSync(join(dir, "syntax.config.ts"), `import { defineConfig } from "satellite/config";\nexport default defineConfig({ server: { httpPort: 1 }\n`);
-      await assert.rejects(loadConfig("syntax.config.ts", {}, dir), (e: unknown) => e instanceof ConfigError && /syntax\.config\.ts:3:1: '\}' expected/.test(e.message));
+      assert.throws(() => loadConfig("syntax.config.ts", {}, dir), (e: unknown) => e instanceof ConfigError && /syntax\.config\.ts:3:1: '\}' expected/.test(e.message));
       writeFileSync(join(dir, "missing.config.ts"), `import { x } from "./nowhere";\nexport default { dataDir: x };\n`);
-      await assert.rejects(loadConfig("missing.config.ts", {}, dir), /missing\.config\.ts: does not load: .*missing\.config\.ts: cannot find "\.\/nowhere"/);
+      assert.throws(() => loadConfig("missing.config.ts", {}, dir), /missing\.config\.ts: does not load: .*missing\.config\.ts: cannot find "\.\/nowhere"/);
       writeFileSync(join(dir, "throws.config.ts"), `throw new Error("no secrets file");\n`);
-      await assert.rejects(loadConfig("throws.config.ts", {}, dir), /throws\.config\.ts: does not load: no secrets file/);
+      assert.throws(() => loadConfig("throws.config.ts", {}, dir), /throws\.config\.ts: does not load: no secrets file/);
       writeFileSync(join(dir, "await.config.ts"), `const port = await Promise.resolve(1);\nexport default { server: { httpPort: port } };\n`);
-      await assert.rejects(loadConfig("await.config.ts", {}, dir), /top-level await is not supported/);
+      assert.throws(() => loadConfig("await.config.ts", {}, dir), /top-level await is not supported/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -33,10 +33,10 @@ export function findConfigFile(explicit: string | undefined, cwd = process.cwd()
  * the file they came from (undefined: defaults and environment only).
  *
  * @example
- * const { config, file } = await loadConfig(undefined);
+ * const { config, file } = loadConfig(undefined);
  * console.log(file ?? "no config file", config.server.httpPort);
  */
-export async function loadConfig(explicit: string | undefined, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Promise<{ config: ResolvedConfig; file: string | undefined }> {
+export function loadConfig(explicit: string | undefined, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): { config: ResolvedConfig; file: string | undefined } {
   const file = findConfigFile(explicit, cwd);
   if (file === undefined) return { config: resolveConfig({}, env), file };
   let mod: { default?: unknown };

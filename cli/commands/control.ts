@@ -77,7 +77,7 @@ KAFKA_BROKERS, ELASTICSEARCH_URL. See docs/scale-out.md.`,
 async function control(opts: ControlOptions): Promise<number> {
   let sat: Satellite;
   try {
-    const { config, file } = await loadConfig(opts.config);
+    const { config, file } = loadConfig(opts.config);
     if (file !== undefined) log(`settings from ${file}`);
     const settings = withFlags(config, { ...opts, builtin: true, rules: undefined });
     // The config's kafka.brokers already falls back to $KAFKA_BROKERS; empty → brokersFlag says what is missing.

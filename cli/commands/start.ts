@@ -46,7 +46,7 @@ export type ServerFlags = Pick<StartOptions, "rules" | "builtin" | "host" | "htt
  * The config file's settings with the flags that were given laid over them.
  *
  * @example
- * const settings = withFlags((await loadConfig(undefined)).config, { builtin: true, httpPort: "0" });
+ * const settings = withFlags(loadConfig(undefined).config, { builtin: true, httpPort: "0" });
  */
 export function withFlags(config: ResolvedConfig, opts: ServerFlags): ResolvedConfig {
   return resolveConfig(
@@ -100,7 +100,7 @@ ELASTICSEARCH_URL.`,
 async function start(opts: StartOptions): Promise<number> {
   let sat;
   try {
-    const { config, file } = await loadConfig(opts.config);
+    const { config, file } = loadConfig(opts.config);
     if (file !== undefined) log(`settings from ${file}`);
     const settings = withFlags(config, opts);
     const simulate = opts.simulate === undefined ? undefined : { hosts: Number(opts.simulate), scenario: opts.scenario, seed: Number(opts.seed) };
