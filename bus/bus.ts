@@ -48,6 +48,13 @@ export interface SubscribeOptions {
   readonly group?: string;
   /** Called with this member's partitions (sorted) whenever the group assigns them. */
   readonly onAssign?: (partitions: readonly number[]) => void;
+  /**
+   * Kafka: put malformed messages on the dead-letter topic (default true).
+   * False for a group that reads a topic beside the engines' (indexers, the
+   * control process): the engines already set each one aside; this group
+   * counts and skips it. Handler failures are set aside either way.
+   */
+  readonly deadLetterMalformed?: boolean;
 }
 
 /** One member of a consumer group, as returned by `subscribe`. */

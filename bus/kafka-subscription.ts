@@ -44,6 +44,8 @@ export interface SubscriptionSetup {
   readonly stats: SubscriptionCounters;
   readonly dedup: DedupTable;
   readonly deadLetter: (letter: DeadLetter) => void;
+  /** See `SubscribeOptions.deadLetterMalformed`. */
+  readonly deadLetterMalformed: boolean;
 }
 
 /**
@@ -75,6 +77,7 @@ export class KafkaSubscription implements Subscription {
       limits: { maxMessageBytes: setup.options.consumer.maxMessageBytes, maxEvents: setup.options.consumer.maxMessageEvents },
       stats: setup.stats,
       deadLetter: setup.deadLetter,
+      setAsideMalformed: setup.deadLetterMalformed,
     };
   }
 

@@ -104,6 +104,7 @@ export class KafkaBus implements Bus {
       stats: this.stats,
       dedup: new DedupTable(),
       deadLetter: (letter) => this.deadLetter(letter, group),
+      deadLetterMalformed: options.deadLetterMalformed ?? true,
     });
     this.subscriptions.add(sub);
     await sub.start();

@@ -68,6 +68,22 @@ describe("handleMessage", () => {
     assert.equal(seen.length, 2, "the next message is processed");
   });
 
+  it("only counts and skips a malformed message when told not to set it aside (a second reader of the topic)", () => {
+    const seen: unknown[] = [];
+    const { ctx, stats, dedup, letters } = setup((events) => void seen.push(...events));
+    const quiet: HandlingContext = { ...ctx, setAsideMalformed: false };
+    handleSync(quiet, dedup, 1, msg(4, "{not json", "db7"));
+    assert.equal(stats.malformedMessages, 1);
+    assert.equal(stats.malformedByReason.get("bad_json"), 1);
+    assert.equal(stats.deadLettered, 0);
+    assert.equal(letters.length, 0);
+    assert.equal(dedup.processedOffset, 4, "skipped: done with");
+    const failing: HandlingContext = { ...quiet, handler: () => { throw new Error("boom"); } };
+    handleSync(failing, dedup, 1, msg(5, good()));
+    assert.equal(letters.length, 1, "a handler failure is still set aside");
+    assert.equal(letters[0]!.reason, HANDLER_ERROR);
+  });
+
   it("skips a message redelivered at an offset already processed", () => {
     let calls = 0;
     const { ctx, stats, dedup } = setup(() => void calls++);

@@ -45,6 +45,13 @@ export interface HandlingContext {
   readonly stats: ConsumerCounters;
   /** Takes a message set aside; must not throw (the Kafka bus queues it for the dead-letter topic). */
   readonly deadLetter: (letter: DeadLetter) => void;
+  /**
+   * Set malformed messages aside (default) or only count and skip them: a
+   * second reader of a topic (an indexer, the control process's view) leaves
+   * that to the engines' group, so the dead-letter topic holds each once.
+   * Handler failures are set aside either way.
+   */
+  readonly setAsideMalformed?: boolean | undefined;
 }
 
 /** The parts of a fetched Kafka message `handleMessage` reads. */
@@ -75,7 +82,7 @@ export function handleMessage(ctx: HandlingContext, dedup: PartitionDedup, parti
   if (!decoded.ok) {
     stats.malformedMessages++;
     stats.malformedByReason.set(decoded.malformed.code, (stats.malformedByReason.get(decoded.malformed.code) ?? 0) + 1);
-    setAside(ctx, partition, message, decoded.malformed.code, decoded.malformed.reason);
+    if (ctx.setAsideMalformed !== false) setAside(ctx, partition, message, decoded.malformed.code, decoded.malformed.reason);
     dedup.markProcessed(offset);
     return undefined;
   }

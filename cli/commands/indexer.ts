@@ -108,7 +108,8 @@ async function indexer(opts: IndexerOptions): Promise<number> {
     });
     // writeBatch validates (invalid events are counted, not indexed) and resolves once the documents are stored:
     // the bus commits the batch's offsets only then.
-    for (const topic of ["events", "tasks"] as const) await bus.subscribe(topic, (events) => output.writeBatch(events));
+    // The engines' group sets malformed messages aside; the indexers only count them (no second dead letter).
+    for (const topic of ["events", "tasks"] as const) await bus.subscribe(topic, (events) => output.writeBatch(events), { deadLetterMalformed: false });
   } catch (err) {
     await shutdown().catch(() => undefined);
     process.stderr.write(`satellite: ${err instanceof Error ? err.message : String(err)}\n`);

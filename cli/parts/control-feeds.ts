@@ -88,8 +88,9 @@ export function createControlFeeds(options: ControlFeedsOptions): ControlFeeds {
       (intent) => options.sink(intent),
       () => log(`control: joined group ${intents.group} on ${intents.topic}; acting on the engines' intents`),
     );
-    await events.subscribe("events", (batch) => engine.submitAll(batch));
-    await events.subscribe("tasks", (batch) => engine.submitAll(batch));
+    // The engines' group sets malformed messages aside; this view only counts them (no second dead letter).
+    await events.subscribe("events", (batch) => engine.submitAll(batch), { deadLetterMalformed: false });
+    await events.subscribe("tasks", (batch) => engine.submitAll(batch), { deadLetterMalformed: false });
   };
   const metrics = counterMetrics("satellite_control_intents", () => intents.stats, {
     received: ["counter", "Messages read from the intents topic."],
