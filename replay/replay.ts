@@ -97,6 +97,8 @@ export interface ReplayResult<R = DecisionReport> {
   readonly loadMs: number;
   /** Wall milliseconds spent reading and replaying (rules loading excluded). */
   readonly wallMs: number;
+  /** CPU milliseconds the process used meanwhile, every thread (the reader thread's too): `cpuMs / wallMs` is the cores kept busy. */
+  readonly cpuMs: number;
   /** Trace events replayed per wall second (per run: a comparison replays each event twice). */
   readonly eventsPerSecond: number;
   /** Virtual seconds covered. */
@@ -249,6 +251,7 @@ export async function replayTraceWith<R = DecisionReport>(options: ReplayCommonO
   const loadMs = performance.now() - loadStarted;
 
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   let trace: TraceSummary;
   try {
     const single = sessions.length === 1 ? sessions[0]! : undefined;
@@ -270,12 +273,14 @@ export async function replayTraceWith<R = DecisionReport>(options: ReplayCommonO
   const end = last + (options.extendSeconds ?? 0);
   const runs = sessions.map((s) => s.finish(end, start));
   const wallMs = performance.now() - started;
+  const cpu = process.cpuUsage(cpuBefore);
   const virtualSeconds = Math.max(0, (runs[0]?.endedAt ?? end) - start);
   return {
     trace,
     runs,
     loadMs,
     wallMs,
+    cpuMs: (cpu.user + cpu.system) / 1000,
     eventsPerSecond: wallMs > 0 ? trace.events / (wallMs / 1000) : 0,
     virtualSeconds,
     realTimeFactor: wallMs > 0 ? virtualSeconds / (wallMs / 1000) : 0,

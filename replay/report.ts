@@ -411,6 +411,7 @@ export function reportJson(result: ReplayResult<DecisionReport>): Record<string,
     speed: {
       loadMs: result.loadMs,
       wallMs: result.wallMs,
+      cpuMs: result.cpuMs,
       eventsPerSecond: result.eventsPerSecond,
       virtualSeconds: result.virtualSeconds,
       realTimeFactor: result.realTimeFactor,

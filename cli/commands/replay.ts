@@ -113,7 +113,7 @@ async function replay(traces: readonly string[], opts: ReplayCliOptions): Promis
     process.stderr.write(
       `replay: ${result.trace.events.toLocaleString("en-US")} events in ${(result.wallMs / 1000).toFixed(2)} s: ` +
         `${Math.round(result.eventsPerSecond).toLocaleString("en-US")} events/s, ${Math.round(result.realTimeFactor).toLocaleString("en-US")}× real time` +
-        `${sets.length === 2 ? " (two rule sets)" : ""}; rules loaded in ${(result.loadMs / 1000).toFixed(1)} s\n`,
+        `${sets.length === 2 ? " (two rule sets)" : ""}, ${(result.cpuMs / Math.max(result.wallMs, 1)).toFixed(1)} cores busy; rules loaded in ${(result.loadMs / 1000).toFixed(1)} s\n`,
     );
   }
   if (result.trace.problems.length > 0) process.stderr.write(`satellite: ${result.trace.problems.length} problem(s) in the trace, listed in the report\n`);
