@@ -78,3 +78,19 @@ ruleTest("cluster-wide events are not hosts and never go silent", (t) => {
   t.advanceBy(60);
   t.expectNoIntents();
 });
+
+ruleTest("a host that stops beating is forgotten after a week without a heartbeat, whatever else it sends, and starts afresh", (t) => {
+  beat(t, "h1", 0, 0);
+  t.advanceTo(40);
+  t.expectIntents([{ kind: "restore" }, { kind: "drain", reason: "silent" }, { kind: "page" }]);
+  // Other events keep coming: they neither bring it back nor keep it remembered.
+  for (let day = 0; day < 8; day++) t.inject({ host: "h1", service: "cpu", metric: 0.5, ttl: 30, time: 100 + day * 86_400 });
+  t.expectNoIntents();
+  t.advanceBy(2 * 86_400);
+  // Forgotten: it starts as a new host. Events without a heartbeat make it a host without heartbeats, reporting.
+  t.inject({ host: "h1", service: "cpu", metric: 0.5, ttl: 30 });
+  t.expectIntents([{ kind: "restore", host: "h1", reason: "reporting again" }]);
+  // Its page stays open (a forgotten host's page waits for someone to resolve it).
+  beat(t, "h1", t.now(), t.now());
+  t.expectNoIntents();
+});

@@ -17,7 +17,11 @@
  * - The first verdict about a host is always sent, so a host seen reporting
  *   for the first time is restored: the scheduler remembers a "silent" drain
  *   across an engine restart, this rule does not.
- * - A host silent for `FORGET_AFTER_SECONDS` is forgotten: its drain stays
+ * - A host that sends heartbeats is judged on them alone: its other events
+ *   are not looked at (they are most of the traffic, so they stop before the
+ *   per-host state).
+ * - A host silent for `FORGET_AFTER_SECONDS` (no heartbeat; without
+ *   heartbeats, no event) is forgotten, as if never seen: its drain stays
  *   (it is lifted when the host reports again) and its page stays open until
  *   someone resolves it.
  */
@@ -43,17 +47,20 @@ export default defineRules((r) => {
   });
   const resolve = r.resolve({ name: "host gone silent", subject: (e) => e.host, summary: (e) => `${e.host} is reporting again` });
 
-  function perHost(): (e: Event) => void {
+  /** Hosts that send heartbeats (forgotten with their per-host state): their other events say nothing here. */
+  const beating = new Set<string>();
+
+  function perHost(host: string): (e: Event) => void {
     let hasHeartbeat = false;
     /** Services of a host without heartbeats that are still live. */
     const liveServices = new Set<string>();
     let alive: boolean | undefined;
     return function watchHost(e: Event): void {
-      const isHeartbeat = e.service === HEARTBEAT;
-      if (hasHeartbeat && !isHeartbeat) return; // the common case, first: a heartbeat host's other services
+      const isHeartbeat = e.service === HEARTBEAT; // the only service that gets here once the host has beaten
       const live = e.state !== EXPIRED && !isExpired(e, r.now());
       let now: boolean;
       if (isHeartbeat) {
+        if (!hasHeartbeat) beating.add(host);
         hasHeartbeat = true;
         liveServices.clear();
         now = live;
@@ -75,5 +82,10 @@ export default defineRules((r) => {
     };
   }
 
-  return r.where((e) => !isClusterEvent(e), r.by("host", perHost, { idleSeconds: FORGET_AFTER_SECONDS }));
+  const watch = r.by("host", perHost, { idleSeconds: FORGET_AFTER_SECONDS, onEvict: (host) => beating.delete(host) });
+  // A plain function rather than `where`: this sees every event of every host.
+  return function watchHosts(e: Event): void {
+    if (e.service !== HEARTBEAT && beating.has(e.host)) return; // the common case, first: a heartbeat host's other services
+    if (!isClusterEvent(e)) watch(e);
+  };
 });

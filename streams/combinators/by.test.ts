@@ -151,6 +151,29 @@ describe("by", () => {
     assert.deepEqual(out.items.map((e) => e.metric), [5, 5, 10, 1], "x starts over from a fresh counter");
   });
 
+  it("tells onEvict the key of each fork dropped for being idle, as the factory got it, and reports its throw", () => {
+    const { ctx, clock, errors } = testContext(0);
+    const evicted: string[] = [];
+    const one = by(ctx, "host", () => () => {}, { idleSeconds: 10, sweepSeconds: 1, onEvict: (key) => evicted.push(key) });
+    const two = by(ctx, ["host", "service"], () => () => {}, { idleSeconds: 10, sweepSeconds: 1, onEvict: (key) => evicted.push(key) });
+    one(ev({ host: "a" }));
+    two(ev({ host: "a", service: "x" }));
+    clock.advanceTo(5);
+    one(ev({ host: "b" }));
+    clock.advanceTo(11);
+    assert.deepEqual(evicted, ["a", '["a","x"]']);
+    assert.equal(one.size, 1, "told after the fork is gone");
+    const failing = by(ctx, "host", () => () => {}, { idleSeconds: 10, sweepSeconds: 1, onEvict: () => {
+      throw new Error("evict hook");
+    } });
+    failing(ev({ host: "c" }));
+    clock.advanceTo(30);
+    assert.deepEqual(evicted, ["a", '["a","x"]', "b"]);
+    assert.equal(failing.size, 0, "dropped all the same");
+    assert.deepEqual(errors.map((e) => [e.where, (e.error as Error).message]), [["by evict", "evict hook"]]);
+    assert.throws(() => by(ctx, "host", () => () => {}, { onEvict: 5 as unknown as () => void }), /by: onEvict must be a function/);
+  });
+
   it("reports a throwing factory, drops the event and retries on the next one", () => {
     const { ctx, errors } = testContext();
     const out = collect();

@@ -31,6 +31,12 @@ export interface ByOptions {
   readonly idleSeconds?: number;
   /** How often the idle sweep runs while forks exist, in seconds. Default `idleSeconds / 16`. */
   readonly sweepSeconds?: number;
+  /**
+   * Told the key (as the factory was given it) of each fork dropped for
+   * being idle, after it is dropped: for state kept beside the forks that
+   * must be forgotten with them. A throw is reported as "by evict".
+   */
+  readonly onEvict?: (key: string) => void;
 }
 
 /** The stream `by` returns: a stream of events that also reports how many forks it holds. */
@@ -102,6 +108,8 @@ function keyText(value: unknown): string {
  *   event. A dropped key that comes back gets a fresh fork from `factory`
  *   (its old state is gone). The sweep timer is not armed while there are no
  *   forks.
+ * - `onEvict(key)`, when given, is told the key of each fork dropped for
+ *   being idle (the same string the factory got), after it is dropped.
  * - The returned stream has a `size` property: the number of live forks.
  * - A throw from the key function or from `factory` is reported through
  *   `ctx.onError` (where "by key" / "by factory") and the event is dropped (a
@@ -124,6 +132,8 @@ export function by(ctx: StreamContext, key: ByKey, factory: (key: string, first:
   // A fork touched at tick t saw its last event before tick t + 1 began; it is idle
   // at tick k when (k - t - 1) whole sweep periods have passed and cover `idle`.
   const idleTicks = Math.ceil(idle / sweep);
+  const onEvict = options.onEvict;
+  if (onEvict !== undefined) checkFunction("by", "onEvict", onEvict);
 
   const clock = ctx.clock;
   const onError = ctx.onError;
@@ -165,8 +175,10 @@ export function by(ctx: StreamContext, key: ByKey, factory: (key: string, first:
       buckets.delete(at);
       for (let i = 0; i < forks.length; i++) {
         const fork = forks[i]!;
-        if (fork.touched <= due) evict(fork);
-        else file(fork, fork.touched);
+        if (fork.touched <= due) {
+          evict(fork);
+          if (onEvict !== undefined) tellEvicted(fork, onEvict);
+        } else file(fork, fork.touched);
       }
     }
     if (count > 0) arm();
@@ -186,6 +198,15 @@ export function by(ctx: StreamContext, key: ByKey, factory: (key: string, first:
     file(fork, tick);
     if (timer === undefined) arm();
     return fork;
+  }
+
+  function tellEvicted(fork: Fork, tell: (key: string) => void): void {
+    const key = depth === 1 ? keyText(fork.path) : JSON.stringify((fork.path as unknown[]).map(keyText));
+    try {
+      tell(key);
+    } catch (err) {
+      onError(err, "by evict", undefined);
+    }
   }
 
   function run(fork: Fork, e: Event): void {
