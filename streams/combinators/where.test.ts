@@ -60,6 +60,19 @@ describe("where", () => {
     assert.equal(errors.length, 1);
   });
 
+  it("reports a throwing only child as \"where\" and keeps passing the next events", () => {
+    const { ctx, errors } = testContext();
+    const seen: number[] = [];
+    const s = where(ctx, () => true, (e) => {
+      if (e.metric === 1) throw new Error("child");
+      seen.push(e.metric ?? 0);
+    });
+    s(ev({ metric: 1 }));
+    s(ev({ metric: 2 }));
+    assert.deepEqual(seen, [2]);
+    assert.deepEqual(errors.map((x) => [x.where, (x.error as Error).message]), [["where", "child"]]);
+  });
+
   it("rejects a predicate that is not a function at build time", () => {
     const { ctx } = testContext();
     assert.throws(() => where(ctx, "metric" as unknown as () => boolean), /where: pred must be a function/);

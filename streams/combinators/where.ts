@@ -24,8 +24,19 @@ import { checkFunction } from "./checks.ts";
  */
 export function where(ctx: StreamContext, pred: (e: Event) => boolean, ...children: Stream<Event>[]): Stream<Event> {
   checkFunction("where", "pred", pred);
-  const out = fanout(ctx, "where", children);
   const onError = ctx.onError;
+  if (children.length === 1) {
+    // The usual case: the child runs under the same guard, its throw reported as `fanout` would ("where").
+    const only = children[0]!;
+    return function whereStream(e: Event): void {
+      try {
+        if (pred(e)) only(e);
+      } catch (err) {
+        onError(err, "where", e);
+      }
+    };
+  }
+  const out = fanout(ctx, "where", children);
   return function whereStream(e: Event): void {
     let pass: boolean;
     try {
