@@ -24,6 +24,8 @@
  * - A host silent for longer than `FORGET_SILENT_AFTER_SECONDS` is taken as
  *   decommissioned and leaves the count (Satellite counted it forever); so a
  *   fleet that stays down that long resolves its own page.
+ * - The first confirmed verdict is always sent, enough hosts included: a
+ *   page left open by an engine that stopped is resolved by the next one.
  */
 import { defineRules, EXPIRED, isClusterEvent, isExpired, makeEvent, type Event } from "satellite";
 import { FailingChecks } from "./failing-checks.ts";
@@ -71,8 +73,9 @@ export default defineRules((r) => {
   const fleet = r.clusterFraction(
     { service: HOST_AVAILABLE, name: "unavailable hosts", predicate: (e) => e.state !== "ok" },
     r.hysteresis(
-      { triggerBelow: TRIGGER_AVAILABLE, holdBelow: HOLD_AVAILABLE, key: availableFraction, changesOnly: true },
-      r.stable(CONFIRM_SECONDS, (e) => e.state, r.changed({ init: "ok" }, r.split([[isShort, page]], resolve))),
+      { triggerBelow: TRIGGER_AVAILABLE, holdBelow: HOLD_AVAILABLE, key: availableFraction },
+      // Every change of the confirmed verdict, the first one included.
+      r.stable(CONFIRM_SECONDS, (e) => e.state, r.changed({}, r.split([[isShort, page]], resolve))),
     ),
   );
 

@@ -8,9 +8,13 @@ function swap(t: RuleHarness, host: string, swapping: boolean, ttl = 600): void 
   t.inject({ host, service: SWAP, metric: swapping ? 500 : 0, ttl });
 }
 
-/** `n` hosts h0..h(n-1), none swapping. */
+/** The rule's first verdict, sent whatever it is: no storm (it resolves a page an earlier engine left open). */
+const FIRST_VERDICT = { kind: "resolve", rule: "swap-storm/swap storm", key: "swap-storm/swap storm:*", summary: "0% of hosts swapping" } as const;
+
+/** `n` hosts h0..h(n-1), none swapping; the first verdict (no storm) is checked. */
 function fleet(t: RuleHarness, n: number): void {
   for (let i = 0; i < n; i++) swap(t, `h${i}`, false);
+  t.expectIntents([FIRST_VERDICT]);
 }
 
 ruleTest("more than a fifth of the hosts swapping pages critical, naming them", (t) => {
@@ -75,7 +79,7 @@ ruleTest("a swapping host that goes silent stops counting", (t) => {
 
 ruleTest("fewer than five live hosts are not a fleet: no storm however many swap", (t) => {
   for (let i = 0; i < 4; i++) swap(t, `h${i}`, true);
-  t.expectNoIntents();
+  t.expectIntents([FIRST_VERDICT]); // the verdict on one host of four: no storm
   swap(t, "h4", false); // the fifth host: 4 of 5 swap
   t.expectIntents([{ kind: "page", summary: /80% of hosts swapping \(4 of 5/ }]);
 });
@@ -86,6 +90,15 @@ ruleTest("in a fleet of a thousand, 201 swapping hosts page and the list is cut"
   t.expectNoIntents();
   swap(t, "h200", true);
   t.expectIntents([{ kind: "page", summary: /^swap storm: 20.1% of hosts swapping \(201 of 1000: h0,h1,.*,h19, …\)$/ }]);
+});
+
+ruleTest("after a restart the first verdict resolves a storm page left open, and a storm still going pages again", (t) => {
+  // A fresh engine (this harness) in a fleet whose storm ended while no engine watched: the open page is resolved.
+  fleet(t, 10);
+  // In one whose storm goes on, the first hosts to report are no storm yet (the resolve waits in alerting), then it is.
+  t.advanceBy(10);
+  for (let i = 0; i < 3; i++) swap(t, `h${i}`, true);
+  t.expectIntents([{ kind: "page", summary: /30% of hosts swapping/ }]);
 });
 
 ruleTest("other services and hosts that do not swap never page", (t) => {

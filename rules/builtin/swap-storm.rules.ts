@@ -14,6 +14,12 @@
  *   fraction falls to `HOLD_FRACTION` or below.
  * - With fewer than `MIN_LIVE_HOSTS` hosts reporting there is no storm (one
  *   host of three is not a fleet-wide pattern), and an open page resolves.
+ * - The first verdict is always sent, "no storm" included: a storm page left
+ *   open by an engine that stopped (a restart, an engine that had the
+ *   verdict before) is resolved by the next one. Alerting waits
+ *   `resolveAfterSeconds` before a resolve takes effect, so a restart in the
+ *   middle of a storm, when the first few hosts to report are not yet a
+ *   storm, does not close the page and open a new one.
  */
 import { defineRules, type Event } from "satellite";
 import { SWAP_PAGES_PER_SECOND } from "./services.ts";
@@ -49,8 +55,9 @@ export default defineRules((r) => {
     { service: SWAP_PAGES_PER_SECOND, name: "swapping hosts", minHosts: MIN_LIVE_HOSTS, predicate: (e) => (e.metric ?? 0) > SWAPPING_PAGES_PER_SECOND },
     r.hysteresis(
       // Too few hosts (no metric) counts as no storm.
-      { triggerAbove: TRIGGER_FRACTION, holdAbove: HOLD_FRACTION, key: (e) => e.metric ?? 0, changesOnly: true },
-      r.split([[(e) => e.state === "critical", page]], resolve),
+      { triggerAbove: TRIGGER_FRACTION, holdAbove: HOLD_FRACTION, key: (e) => e.metric ?? 0 },
+      // Every change of verdict, the first one included.
+      r.changed({}, r.split([[(e) => e.state === "critical", page]], resolve)),
     ),
   );
 });
