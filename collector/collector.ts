@@ -47,7 +47,7 @@ export interface OpenCollector {
  */
 export function collectorTransports(options: ResolvedCollectorOptions, clock: Clock): Transport[] {
   const transports: Transport[] = [];
-  if (options.kafka !== undefined) transports.push(new KafkaTransport({ brokers: options.kafka.brokers, topic: options.kafka.topic }));
+  if (options.kafka !== undefined) transports.push(new KafkaTransport({ brokers: options.kafka.brokers, topic: options.kafka.topic, tasksTopic: options.kafka.tasksTopic }));
   transports.push(...riemannTransports(options.riemann, clock, options.sendTimeoutSeconds));
   if (options.http !== undefined) transports.push(new HttpTransport({ url: options.http.url, token: options.http.token, clock, timeoutSeconds: options.sendTimeoutSeconds }));
   return transports;

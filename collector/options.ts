@@ -29,7 +29,7 @@ export interface CollectorOptions {
   /** Your command checks. */
   readonly checks?: readonly CommandCheckDefinition[];
   /** Ship to Kafka. */
-  readonly kafka?: { readonly brokers: readonly string[]; readonly topic?: string };
+  readonly kafka?: { readonly brokers: readonly string[]; readonly topic?: string; readonly tasksTopic?: string };
   /** Ship to these engines' Riemann ports ("host:port"), every batch to each. */
   readonly riemann?: readonly string[];
   /** Ship to an engine's HTTP API (`POST /api/v1/events`). */
@@ -65,7 +65,7 @@ export interface ResolvedCollectorOptions {
   readonly probes: ResolvedProbeOptions;
   /** Default checks followed by the configured ones. */
   readonly checks: readonly Check[];
-  readonly kafka: { readonly brokers: readonly string[]; readonly topic: string | undefined } | undefined;
+  readonly kafka: { readonly brokers: readonly string[]; readonly topic: string | undefined; readonly tasksTopic: string | undefined } | undefined;
   readonly riemann: readonly string[];
   readonly http: { readonly url: string; readonly token: string | undefined } | undefined;
   readonly bufferDir: string;
@@ -126,7 +126,11 @@ export function resolveCollectorOptions(raw: unknown = {}, path = "collector"): 
       if (typeof b !== "string" || !/^[^\s:]+:\d{1,5}$/.test(b)) throw new Error(`${path}.kafka.brokers[${i}] must be host:port, got ${show(b)}`);
       return b;
     });
-    kafka = { brokers, topic: k.topic === undefined ? undefined : text(k.topic, `${path}.kafka.topic`) };
+    kafka = {
+      brokers,
+      topic: k.topic === undefined ? undefined : text(k.topic, `${path}.kafka.topic`),
+      tasksTopic: k.tasksTopic === undefined ? undefined : text(k.tasksTopic, `${path}.kafka.tasksTopic`),
+    };
   }
   let riemann: string[] = [];
   if (r.riemann !== undefined) {

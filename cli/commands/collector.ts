@@ -28,6 +28,7 @@ interface CollectorFlags {
   readonly host?: string;
   readonly kafka?: string;
   readonly kafkaTopic?: string;
+  readonly kafkaTasksTopic?: string;
   readonly riemann: string[];
   readonly http?: string;
   readonly token?: string;
@@ -70,7 +71,7 @@ function optionsOf(flags: CollectorFlags): CollectorOptions {
     intervalSeconds: numberFlag(flags.interval, "--interval"),
     defaultChecks: flags.defaultChecks ? { diskPaths: flags.diskPath.length > 0 ? flags.diskPath : undefined, mustExist: flags.mustExist } : false,
     checks: checks as CollectorOptions["checks"],
-    kafka: brokers.length > 0 || flags.kafka !== undefined ? { brokers, topic: flags.kafkaTopic } : undefined,
+    kafka: brokers.length > 0 || flags.kafka !== undefined ? { brokers, topic: flags.kafkaTopic, tasksTopic: flags.kafkaTasksTopic } : undefined,
     riemann: flags.riemann,
     http: flags.http === undefined ? undefined : { url: flags.http, token },
     bufferDir: flags.bufferDir,
@@ -92,6 +93,7 @@ export function registerCollector(program: Command, exit: ExitCode): void {
     .option("--host <name>", "host name on every event (default: this machine's hostname)")
     .option("--kafka <brokers>", "ship to Kafka: bootstrap brokers host:port[,host:port...] (default: $KAFKA_BROKERS when no other destination is given)")
     .option("--kafka-topic <topic>", "Kafka topic of events (default: satellite.events)")
+    .option("--kafka-tasks-topic <topic>", "Kafka topic of task events, with --scheduler (default: satellite.tasks)")
     .option("--riemann <host:port>", "ship to this engine's Riemann port; repeat for several engines (each gets every event)", collect, [])
     .option("--http <url>", "ship to an engine's HTTP API, e.g. http://127.0.0.1:5001")
     .option("--token <token>", "bearer token for --http (default: $SATELLITE_API_TOKEN)")

@@ -81,6 +81,26 @@ describe("Kafka transport on librdkafka's mock cluster", { skip: mockClusterMiss
     assert.deepEqual([web2.message.producer, web2.message.seq], ["agent-run/web2", 7000]);
   });
 
+  it("sends task events to the tasks topic and the rest to the events topic, in one request, each with the batch's identity", async () => {
+    const topics = await freshTopics(cluster, "collector-tasks", 3);
+    const transport = new KafkaTransport({ brokers: cluster.bootstrap, topic: topics.events, tasksTopic: topics.tasks });
+    const events = [
+      makeEvent({ host: "web1", service: "cpu", time: NOW, metric: 1 }),
+      makeEvent({ host: "web1", service: "task started", time: NOW, metric: 2, attributes: { task_id: "t1" } }),
+      makeEvent({ host: "web1", service: "heartbeat", time: NOW, metric: 3 }),
+      makeEvent({ host: "web1", service: "task failed", time: NOW, metric: 4, attributes: { task_id: "t1" } }),
+    ];
+    await transport.send({ producer: "agent-run", seq: 2, events });
+    await transport.send({ producer: "agent-run", seq: 3, events: [makeEvent({ host: "web2", service: "task finished", time: NOW, metric: 5 })] });
+    await transport.close();
+    const decoded = async (topic: string, count: number) =>
+      (await readTopic(cluster.bootstrap, topic, count, 20_000)).map((r) => decodeMessage(r.value)).map((d) => (d.ok ? [d.message.producer, d.message.seq, d.message.events.map(idOf)] : d.malformed.reason));
+    assert.deepEqual(await decoded(topics.events, 1), [["agent-run/web1", 2000, [1, 3]]]);
+    const tasks = await decoded(topics.tasks, 2);
+    assert.deepEqual(tasks.sort(), [["agent-run/web1", 2000, [2, 4]], ["agent-run/web2", 3000, [5]]].sort());
+    assert.throws(() => new KafkaTransport({ brokers: cluster.bootstrap, topic: "same", tasksTopic: "same" }), /tasksTopic must differ from kafka\.topic/);
+  });
+
   it("buffers on disk while the broker is down, survives an agent restart, and delivers every event once the broker is back", { timeout: 120_000 }, async (t) => {
     const topics = await freshTopics(cluster, "collector-outage", 3);
     const clock = new VirtualClock(NOW);

@@ -1,7 +1,9 @@
 /**
  * The Kafka transport: each batch becomes one message per host (more when
- * large) on `satellite.events`, keyed by the host (so one host's events stay
- * in one partition, in order), in the bus's message format (bus/codec.ts)
+ * large) on `satellite.events` — task events (the host's task agent's
+ * "task started", "task finished", "task failed") on `satellite.tasks` —
+ * keyed by the host (so one host's events stay in one partition, in order),
+ * in the bus's message format (bus/codec.ts)
  * with an identity derived from the batch's producer id and sequence, so
  * the engine's consumer drops a copy of a batch it already processed
  * (bus/dedup.ts). Messages the brokers refuse for good (too large) are
@@ -18,14 +20,18 @@ import { createHash } from "node:crypto";
 import { Kafka, logLevel, Partitioners, type Producer } from "kafkajs";
 import { encodeParts, ENVELOPE_BYTES, MAX_PRODUCER_LENGTH } from "../../bus/codec.ts";
 import { DEFAULT_TOPICS } from "../../bus/kafka-options.ts";
+import { TASK_FAILED, TASK_FINISHED, TASK_STARTED } from "../../rules/builtin/services.ts";
+import type { Event } from "../../streams/event.ts";
 import { PermanentSendError, type Batch, type Transport } from "./transport.ts";
 
 /** Settings of a `KafkaTransport`. */
 export interface KafkaTransportOptions {
   /** Bootstrap brokers, "host:port". */
   readonly brokers: readonly string[];
-  /** Topic. Default "satellite.events". */
+  /** Topic of events. Default "satellite.events". */
   readonly topic?: string;
+  /** Topic of task events. Default "satellite.tasks". */
+  readonly tasksTopic?: string;
   /** Client id. Default "satellite-collector". */
   readonly clientId?: string;
   /** How long one produce request may take, ms. Default 5,000. */
@@ -39,12 +45,23 @@ export interface KafkaTransportOptions {
 }
 
 /** Defaults of `KafkaTransportOptions`, in one place. */
-export const KAFKA_TRANSPORT_DEFAULTS = Object.freeze({ topic: DEFAULT_TOPICS.events, clientId: "satellite-collector", requestTimeoutMs: 5_000, connectionTimeoutMs: 1_000, retries: 2, maxMessageBytes: 900_000 });
+export const KAFKA_TRANSPORT_DEFAULTS = Object.freeze({ topic: DEFAULT_TOPICS.events, tasksTopic: DEFAULT_TOPICS.tasks, clientId: "satellite-collector", requestTimeoutMs: 5_000, connectionTimeoutMs: 1_000, retries: 2, maxMessageBytes: 900_000 });
 
 /** The producer id written for `host`'s events of a batch: one sequence per (batch producer, host), so each partition sees increasing sequences. */
 function producerFor(producer: string, host: string): string {
   const id = `${producer}/${host}`;
   return id.length <= MAX_PRODUCER_LENGTH ? id : `${producer}/${createHash("sha256").update(host).digest("hex").slice(0, 40)}`;
+}
+
+/** The services of task events, which go to the tasks topic. */
+const TASK_SERVICES: ReadonlySet<string> = new Set([TASK_STARTED, TASK_FINISHED, TASK_FAILED]);
+
+/** A batch's events split into task events and the others, each in order. */
+function splitTaskEvents(all: readonly Event[]): { events: Event[]; tasks: Event[] } {
+  const events: Event[] = [];
+  const tasks: Event[] = [];
+  for (const e of all) (TASK_SERVICES.has(e.service) ? tasks : events).push(e);
+  return { events, tasks };
 }
 
 /** Most messages one host's events of one batch may be split into (the sequence is `batch.seq * MAX_CHUNKS + chunk`). */
@@ -102,6 +119,7 @@ function refusedForGood(err: unknown): boolean {
 export class KafkaTransport implements Transport {
   readonly name: string;
   readonly topic: string;
+  readonly tasksTopic: string;
   private readonly maxMessageBytes: number;
   private readonly kafka: Kafka;
   private producer: Producer | undefined;
@@ -112,6 +130,8 @@ export class KafkaTransport implements Transport {
     if (brokers.length === 0) throw new RangeError("collector kafka.brokers must list at least one host:port");
     for (const b of brokers) if (typeof b !== "string" || !/^[^\s:]+:\d{1,5}$/.test(b)) throw new RangeError(`collector kafka.brokers: ${JSON.stringify(b)} is not host:port`);
     this.topic = options.topic ?? KAFKA_TRANSPORT_DEFAULTS.topic;
+    this.tasksTopic = options.tasksTopic ?? KAFKA_TRANSPORT_DEFAULTS.tasksTopic;
+    if (this.tasksTopic === this.topic) throw new RangeError(`collector kafka.tasksTopic must differ from kafka.topic, both are ${JSON.stringify(this.topic)}`);
     this.maxMessageBytes = options.maxMessageBytes ?? KAFKA_TRANSPORT_DEFAULTS.maxMessageBytes;
     if (!Number.isInteger(this.maxMessageBytes) || this.maxMessageBytes < 1024) throw new RangeError(`collector kafka.maxMessageBytes must be an integer >= 1024, got ${String(options.maxMessageBytes)}`);
     this.name = `kafka ${brokers.join(",")}`;
@@ -126,10 +146,16 @@ export class KafkaTransport implements Transport {
   }
 
   async send(batch: Batch): Promise<void> {
-    const messages = kafkaMessages(batch, this.maxMessageBytes);
+    const { events, tasks } = splitTaskEvents(batch.events);
+    // One request for both topics: the batch is stored whole or not at all (and then sent again whole).
+    const topicMessages = [
+      { topic: this.topic, messages: kafkaMessages({ ...batch, events }, this.maxMessageBytes) },
+      { topic: this.tasksTopic, messages: kafkaMessages({ ...batch, events: tasks }, this.maxMessageBytes) },
+    ].filter((t) => t.messages.length > 0);
+    if (topicMessages.length === 0) return;
     const producer = await this.connect();
     try {
-      await producer.send({ topic: this.topic, acks: -1, messages });
+      await producer.sendBatch({ acks: -1, topicMessages });
     } catch (err) {
       await this.reset();
       if (refusedForGood(err)) throw new PermanentSendError(`${this.name}: the brokers refused the batch: ${err instanceof Error ? err.message : String(err)}`);
