@@ -141,7 +141,9 @@ describe("satellite engine: two engines sharing the partitions", { skip: mockClu
     await survivor.until("the resolve", () => survivor.resolves() > 0, 30_000);
     await delay(2000);
     assert.equal(survivor.resolves(), 1, survivor.output);
-    assert.equal(leader.resolves(), 0);
+    // The dead leader may have sent the rule's first verdict (no storm yet: a resolve that closes nothing), never one after its page.
+    const pagedAt = leader.output.search(PAGE);
+    assert.equal([...leader.output.slice(pagedAt).matchAll(RESOLVE)].length, 0, leader.output);
     assert.equal(leader.pages().length + survivor.pages().length, 1, "one page in all");
     assert.ok(
       [...a.merged(), ...b.merged()].every(([, live]) => live <= HOSTS),
