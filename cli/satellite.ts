@@ -18,6 +18,7 @@ import type { ResolvedConfig } from "../config/resolve.ts";
 import { busMetrics, counterMetrics, type SelfMetric } from "../dashboards/metrics/index.ts";
 import { formatIntent, type Intent } from "../rules/intents.ts";
 import { openStore, type Db } from "../store/database.ts";
+import { lockDataDir } from "../store/dir-lock.ts";
 import { RealClock, type Clock } from "../streams/clock.ts";
 import { Engine } from "../streams/engine.ts";
 import { inProcessSchedulerClient } from "../scheduler/index.ts";
@@ -96,6 +97,9 @@ export async function startSatellite(config: ResolvedConfig, options: SatelliteR
     closers.length = 0;
   };
   try {
+    // One Satellite per data directory (two would both page and both schedule); released last.
+    const lock = lockDataDir(config.dataDir, kafka === undefined ? "satellite start" : "satellite control");
+    closers.push(() => lock.release());
     const db = openStore(config.dataDir);
     closers.push(() => {
       db.close();
