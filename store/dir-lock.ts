@@ -89,7 +89,7 @@ export function lockDataDir(dir: string, command: string): DataDirLock {
       if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
       const holder = readHolder(file);
       if (holder !== undefined && (holder.host !== me.host || isRunning(holder.pid))) throw new DataDirInUseError(dir, holder);
-      if (attempt > 0) throw new Error(`cannot take ${file}: another process is taking it at the same time`);
+      if (attempt > 0) throw new Error(`cannot take ${file}: another process is taking it at the same time`, { cause: err });
       unlinkSync(file); // stale: its process is gone
       continue;
     }
