@@ -11,7 +11,7 @@
  * else is Node's `require` from the file's directory (built-ins, packages
  * installed beside it).
  */
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import vm from "node:vm";
@@ -80,7 +80,6 @@ export function evaluateConfigFile(file: string): Record<string, unknown> {
   const load = (target: string): Record<string, unknown> => {
     const known = registry.get(target);
     if (known !== undefined) return known.exports;
-    if (!existsSync(target)) throw new ConfigLoadError(`${target}: no such file`);
     const code = transpile(target, readFileSync(target, "utf8"));
     const module = { exports: {} as Record<string, unknown> };
     registry.set(target, module);

@@ -51,7 +51,6 @@ export default defineRules((r) => {
   const beating = new Set<string>();
 
   function perHost(host: string): (e: Event) => void {
-    let hasHeartbeat = false;
     /** Services of a host without heartbeats that are still live. */
     const liveServices = new Set<string>();
     let alive: boolean | undefined;
@@ -60,8 +59,7 @@ export default defineRules((r) => {
       const live = e.state !== EXPIRED && !isExpired(e, r.now());
       let now: boolean;
       if (isHeartbeat) {
-        if (!hasHeartbeat) beating.add(host);
-        hasHeartbeat = true;
+        beating.add(host);
         liveServices.clear();
         now = live;
       } else {
